@@ -1,0 +1,134 @@
+"""Commands everyone has: /help, /privacy, /language, /cancel, and the replies to input that fits nowhere."""
+
+from __future__ import annotations
+
+from flows.context import Context
+from flows.labels import LANGUAGE_NAMES
+from flows.outcome import IDLE, Button, Outcome, SetLanguage, State, outcome, reply
+from flows.text import T, _
+
+
+def privacy_notice() -> T:
+    return _(
+        "<b>Before you join: your privacy</b>\n\n"
+        "This bot helps you prepare for and follow up the meetings about the child. "
+        "It is run by the social services you are in contact with, not by Telegram.\n\n"
+        "<b>What is kept:</b> your Telegram user number, the name you confirm, your language, "
+        "and what you write here: answers, tasks and feedback.\n"
+        "<b>Who sees it:</b> the coordinator of your case, and others in the meeting only "
+        "when you choose to share an answer with them.\n"
+        "<b>How long:</b> until the case is closed and the retention period has passed.\n"
+        "<b>Erasing:</b> you can erase everything about you at any time with /forget.\n\n"
+        "Chats with a bot are not end-to-end encrypted by Telegram. "
+        "Please do not write anything here that must never leave the room."
+    )
+
+
+def help_text(ctx: Context) -> T:
+    person = ctx.person
+    if person is None:
+        return _(
+            "I help families and the people around them prepare for meetings with social "
+            "services and follow them up.\n\n"
+            "To take part, open the invite link your coordinator sent you.\n\n"
+            "/language – choose your language\n"
+            "/privacy – what is stored and who sees it\n"
+            "/help – this message"
+        )
+    if person.is_coordinator:
+        return _(
+            "<b>What you can do as a coordinator</b>\n\n"
+            "/new – create a case and its first meeting\n"
+            "/meetings – your cases and meetings\n"
+            "/invite – invite links and QR codes for a case\n"
+            "/language – choose your language\n"
+            "/privacy – what is stored and who sees it\n"
+            "/forget – erase your data\n"
+            "/cancel – stop what you are doing"
+        )
+    return _(
+        "<b>What you can do</b>\n\n"
+        "/meetings – your meetings\n"
+        "/language – choose your language\n"
+        "/privacy – what is stored and who sees it\n"
+        "/forget – erase everything about you\n"
+        "/cancel – stop what you are doing\n\n"
+        "Your coordinator will tell you when there is something to prepare."
+    )
+
+
+def show_help(ctx: Context) -> Outcome:
+    return outcome(ctx.state, reply(help_text(ctx)))
+
+
+def show_privacy(ctx: Context) -> Outcome:
+    return outcome(ctx.state, reply(privacy_notice()))
+
+
+def language_buttons(action_prefix: str) -> tuple[tuple[Button, ...], ...]:
+    row = tuple(Button(name, f"{action_prefix}:{code}") for code, name in LANGUAGE_NAMES.items())
+    return (row[:2], row[2:])
+
+
+def ask_language(ctx: Context) -> Outcome:
+    return outcome(
+        ctx.state,
+        reply(_("Which language would you like me to use?"), buttons=language_buttons("lang")),
+    )
+
+
+def choose_language(ctx: Context, code: str) -> Outcome:
+    if code not in LANGUAGE_NAMES:
+        return forged_button(ctx)
+    if ctx.person is None:
+        state = State(ctx.state.flow, ctx.state.step, ctx.state.data, language=code)
+        return outcome(state, reply(_language_chosen(), language=code))
+    return outcome(
+        ctx.state,
+        reply(_language_chosen(), language=code),
+        changes=[SetLanguage(code)],
+    )
+
+
+def _language_chosen():
+    # Translators: shown in the language just chosen, so name YOUR language here ("på svenska", "suomeksi").
+    return _("Done. I will write to you in English.")
+
+
+def cancel(ctx: Context) -> Outcome:
+    if ctx.state.flow is None:
+        return outcome(IDLE, reply(_("There is nothing to cancel right now.")))
+    return outcome(
+        State(language=ctx.state.language),
+        reply(_("Stopped. Nothing from the unfinished step was saved. /help shows what you can do.")),
+    )
+
+
+def forged_button(ctx: Context) -> Outcome:
+    # Leave the pressed message alone: a forged press may name a real, current message.
+    return outcome(ctx.state, toast=_("This button does not work here."), clear_buttons=False)
+
+
+def stale_button_toast() -> T:
+    return _("That button belongs to an earlier message.")
+
+
+def unknown_command(ctx: Context, name: str) -> Outcome:
+    return outcome(
+        ctx.state,
+        reply(_("I don't know the command /{command}. /help lists what I can do.", command=name)),
+    )
+
+
+def nothing_expected(ctx: Context) -> Outcome:
+    return outcome(
+        ctx.state,
+        reply(_("I'm not waiting for an answer from you right now. /help shows what you can do.")),
+    )
+
+
+def cannot_read(ctx: Context) -> Outcome:
+    return outcome(
+        ctx.state,
+        reply(_("I can only read text messages, not stickers, pictures or voice messages. /help shows what you can do.")),
+    )

@@ -1,0 +1,339 @@
+"""The shape of a meeting model file, checked strictly.
+
+A model is data: its meeting types, each with steps (who speaks, who listens,
+who leaves the room), preparation questions per role, and a follow-up cadence.
+Every text a person reads is an English msgid, translated through the catalogs.
+
+Faults found across fields are raised as `fault(path, message)`, so the loader
+can name the exact place (``steps[2].speakers``) below the object that found it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from flows.labels import ROLES
+
+COORDINATOR = "coordinator"
+RECORDS = (
+    "attendance", "tasks", "plan", "child_view", "child_absent_reason", "next_participants", "next_date", "feedback",
+)
+SINGLE_TYPE_ID = "meeting"
+
+Kind = Literal["text", "choice", "scale", "columns", "network_map"]
+Turns = Literal["together", "in_turn"]
+Visibility = Literal["meeting", "coordinator", "private"]
+Record = Literal[RECORDS]  # type: ignore[valid-type]
+
+
+def fault(path: str, message: str) -> PydanticCustomError:
+    """A fault at `path` below the object being validated."""
+    return PydanticCustomError("model_fault", "{path}: {message}", {"path": path, "message": message})
+
+
+def _id(value: str) -> str:
+    if not value or not all(c in "abcdefghijklmnopqrstuvwxyz0123456789_" for c in value):
+        raise ValueError(f"{value!r} is not an id: use only a-z, 0-9 and _")
+    return value
+
+
+# Texts are msgids rendered as Telegram HTML templates with str.format: markup
+# characters and braces would break the message for every reader.
+_FORBIDDEN = "<>&{}"
+
+
+def _trimmed(value: str) -> str:
+    if not value.strip():
+        raise ValueError("text is empty")
+    if value != value.strip():
+        raise ValueError("text starts or ends with spaces or line breaks")
+    return value
+
+
+def _text(value: str) -> str:
+    _trimmed(value)
+    if bad := sorted({c for c in value if c in _FORBIDDEN}):
+        raise ValueError(f"text contains {' '.join(bad)}: write 'and' for &, and leave out < > {{ }}")
+    return value
+
+
+def _short(limit: int):
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(f"text is {len(value)} characters; at most {limit} fit here")
+        return value
+
+    return check
+
+
+def _roles(*, coordinator: bool, non_empty: bool):
+    allowed = ROLES + ((COORDINATOR,) if coordinator else ())
+
+    def check(value: tuple[str, ...]) -> tuple[str, ...]:
+        for role in value:
+            if role == COORDINATOR and not coordinator:
+                raise ValueError("the coordinator always takes part: leave 'coordinator' out of this list")
+            if role not in allowed:
+                raise ValueError(f"unknown role {role!r} (allowed: {', '.join(allowed)})")
+        if twice := sorted({r for r in value if value.count(r) > 1}):
+            raise ValueError(f"role {twice[0]!r} is listed twice")
+        if non_empty and not value:
+            raise ValueError("name at least one role")
+        return value
+
+    return check
+
+
+Id = Annotated[StrictStr, AfterValidator(_id)]
+Plain = Annotated[StrictStr, AfterValidator(_trimmed)]  # shown as it is, escaped: not a msgid
+Text = Annotated[StrictStr, AfterValidator(_text)]
+ShortText = Annotated[StrictStr, AfterValidator(_text), AfterValidator(_short(80))]
+ChoiceText = Annotated[StrictStr, AfterValidator(_text), AfterValidator(_short(48))]
+Days = Annotated[StrictInt, Field(ge=0)]
+Roles = Annotated[tuple[StrictStr, ...], AfterValidator(_roles(coordinator=False, non_empty=True))]
+StepRoles = Annotated[tuple[StrictStr, ...], AfterValidator(_roles(coordinator=True, non_empty=False))]
+
+
+def _unique_ids(items, field: str) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if item.id in seen:
+            raise fault(f"{field}[{i}].id", f"id {item.id!r} is used twice")
+        seen.add(item.id)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Cadence(_Strict):
+    """When meetings of a type happen; every key is optional."""
+
+    first_within_hours: Days | None = None
+    first_within_days: Days | None = None
+    initial_every_days: Days | None = None
+    initial_count: Days | None = None
+    every_days: Days | None = None
+    after_end_days_min: Days | None = None
+    after_end_days_max: Days | None = None
+    follow_up_days: Days | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Cadence:
+        if (self.initial_count is None) != (self.initial_every_days is None):
+            raise fault("initial_count", "initial_count and initial_every_days go together")
+        if (self.after_end_days_min is None) != (self.after_end_days_max is None):
+            raise fault("after_end_days_max", "after_end_days_min and after_end_days_max go together")
+        if self.after_end_days_min is not None and self.after_end_days_min > self.after_end_days_max:
+            raise fault("after_end_days_max", "is smaller than after_end_days_min")
+        return self
+
+
+class Step(_Strict):
+    """One part of the agenda. Each role has one instruction in it: speak, listen or leave the room."""
+
+    id: Id
+    title: ShortText
+    description: Text
+    speakers: StepRoles
+    listeners: StepRoles
+    leaves_room: StepRoles = ()
+    turns: Turns = "together"
+    minutes: Annotated[StrictInt, Field(ge=1)] | None = None
+    private_family_time: StrictBool = False
+    records: tuple[Record, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Step:
+        for field, other in (("listeners", "speakers"), ("leaves_room", "speakers"), ("leaves_room", "listeners")):
+            if both := [r for r in getattr(self, field) if r in getattr(self, other)]:
+                raise fault(field, f"role {both[0]!r} is also in {other}: give each role one part in a step")
+        if self.turns == "in_turn" and not self.speakers:
+            raise fault("turns", "a round ('in_turn') needs speakers")
+        if self.private_family_time and COORDINATOR not in self.leaves_room:
+            raise fault("leaves_room", "in private family time the coordinator leaves the room")
+        if len(set(self.records)) != len(self.records):
+            raise fault("records", "an item is listed twice")
+        return self
+
+    def role_part(self, role: str) -> str | None:
+        """'speak', 'listen', 'leave' or None (no part in this step)."""
+        if role in self.speakers:
+            return "speak"
+        if role in self.listeners:
+            return "listen"
+        if role in self.leaves_room:
+            return "leave"
+        return None
+
+
+class Question(_Strict):
+    """A preparation question for one or more roles."""
+
+    id: Id
+    roles: Roles
+    kind: Kind = "text"
+    text: Text
+    hint: Text | None = None
+    choices: tuple[ChoiceText, ...] | None = None
+    scale_low: Text | None = None
+    scale_high: Text | None = None
+    follow_up_only: StrictBool = False
+    visibility: Visibility | None = None
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> Question:
+        if self.kind == "choice":
+            if self.choices is None:
+                raise fault("choices", "a question of kind 'choice' needs choices (2 to 8)")
+            if not 2 <= len(self.choices) <= 8:
+                raise fault("choices", f"has {len(self.choices)} choices; give 2 to 8")
+            if len(set(self.choices)) != len(self.choices):
+                raise fault("choices", "a choice is listed twice")
+        elif self.choices is not None:
+            raise fault("choices", f"only questions of kind 'choice' have choices, not {self.kind!r}")
+        if self.kind == "scale":
+            for end in ("scale_low", "scale_high"):
+                if getattr(self, end) is None:
+                    raise fault(end, "a question of kind 'scale' needs scale_low and scale_high (the 0 and 10 ends)")
+        else:
+            for end in ("scale_low", "scale_high"):
+                if getattr(self, end) is not None:
+                    raise fault(end, f"only questions of kind 'scale' have {end}, not {self.kind!r}")
+        return self
+
+
+class MeetingType(_Strict):
+    id: Id
+    name: ShortText
+    purpose: Text
+    participants: Roles
+    professionals_only: StrictBool = False
+    inform_family: Text | None = None
+    prep_opens_days: Days = 7
+    max_reminders: Days = 2
+    default_visibility: Visibility = "meeting"
+    cadence: Cadence = Cadence()
+    steps: tuple[Step, ...]
+    questions: tuple[Question, ...] = ()
+
+    @field_validator("steps")
+    @classmethod
+    def _has_steps(cls, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+        if not steps:
+            raise ValueError("a meeting type needs at least one step")
+        return steps
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MeetingType:
+        _unique_ids(self.steps, "steps")
+        _unique_ids(self.questions, "questions")
+        present = set(self.participants) | {COORDINATOR}
+        for i, step in enumerate(self.steps):
+            for field in ("speakers", "listeners", "leaves_room"):
+                if stray := [r for r in getattr(step, field) if r not in present]:
+                    raise fault(f"steps[{i}].{field}", self._not_invited(stray[0]))
+            if step.private_family_time and "professional" in self.participants and "professional" not in step.leaves_room:
+                raise fault(f"steps[{i}].leaves_room", "in private family time the professionals leave the room")
+        for i, question in enumerate(self.questions):
+            if stray := [r for r in question.roles if r not in self.participants]:
+                raise fault(f"questions[{i}].roles", self._not_invited(stray[0]))
+        if self.professionals_only:
+            if family := [r for r in self.participants if r != "professional"]:
+                raise fault("participants", f"a professionals-only meeting cannot invite {family[0]!r}")
+            if self.inform_family is None:
+                raise fault("inform_family", "a professionals-only meeting says what the family is told (inform_family)")
+        elif self.inform_family is not None:
+            raise fault("inform_family", "only professionals-only meetings have inform_family")
+        return self
+
+    def _not_invited(self, role: str) -> str:
+        return f"role {role!r} is not invited to this meeting type (participants: {', '.join(self.participants)})"
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(f"meeting type {self.id!r} has no step {step_id!r}")
+
+    def questions_for(self, role: str, follow_up: bool = False) -> tuple[Question, ...]:
+        """The role's preparation questions in file order; follow-up-only ones only at follow-ups."""
+        return tuple(q for q in self.questions if role in q.roles and (follow_up or not q.follow_up_only))
+
+    def visibility_of(self, question: Question) -> Visibility:
+        """Who sees an answer unless its author chooses otherwise."""
+        return question.visibility or self.default_visibility
+
+
+class MeetingModel(_Strict):
+    id: Id
+    name: ShortText
+    native_name: Plain | None = None
+    description: Text
+    source: Plain
+    roles: Roles
+    closing_advice: Text
+    feedback_intro: Text | None = None
+    meeting_types: tuple[MeetingType, ...]
+
+    @field_validator("meeting_types")
+    @classmethod
+    def _has_types(cls, types: tuple[MeetingType, ...]) -> tuple[MeetingType, ...]:
+        if not types:
+            raise ValueError("a model needs at least one meeting type")
+        return types
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MeetingModel:
+        _unique_ids(self.meeting_types, "meeting_types")
+        if len(self.meeting_types) == 1 and self.meeting_types[0].id != SINGLE_TYPE_ID:
+            raise fault("meeting_types[0].id", f"a model with one meeting type calls it {SINGLE_TYPE_ID!r}")
+        for i, meeting_type in enumerate(self.meeting_types):
+            if stray := [r for r in meeting_type.participants if r not in self.roles]:
+                raise fault(
+                    f"meeting_types[{i}].participants",
+                    f"role {stray[0]!r} is not among the model's roles ({', '.join(self.roles)})",
+                )
+        return self
+
+    def meeting_type(self, type_id: str) -> MeetingType:
+        for meeting_type in self.meeting_types:
+            if meeting_type.id == type_id:
+                return meeting_type
+        raise KeyError(f"model {self.id!r} has no meeting type {type_id!r}")
+
+    def msgids(self) -> Iterator[str]:
+        """Every translatable string, in file order (a string used twice comes twice)."""
+        for _table, _path, msgid in self.texts():
+            yield msgid
+
+    def texts(self) -> Iterator[tuple[tuple, str, str]]:
+        """(table, path, msgid) for every translatable string: `table` is the TOML
+        table it sits in (``("meeting_types", 0, "steps", 2)``, ``()`` for the top),
+        `path` a readable name such as ``meeting_types.meeting.steps.reflect.title``."""
+        for key in ("name", "description", "closing_advice", "feedback_intro"):
+            if (value := getattr(self, key)) is not None:
+                yield (), key, value
+        for i, meeting_type in enumerate(self.meeting_types):
+            table, prefix = ("meeting_types", i), f"meeting_types.{meeting_type.id}"
+            for key in ("name", "purpose", "inform_family"):
+                if (value := getattr(meeting_type, key)) is not None:
+                    yield table, f"{prefix}.{key}", value
+            for j, step in enumerate(meeting_type.steps):
+                for key in ("title", "description"):
+                    yield (*table, "steps", j), f"{prefix}.steps.{step.id}.{key}", getattr(step, key)
+            for j, question in enumerate(meeting_type.questions):
+                where, name = (*table, "questions", j), f"{prefix}.questions.{question.id}"
+                for key in ("text", "hint"):
+                    if (value := getattr(question, key)) is not None:
+                        yield where, f"{name}.{key}", value
+                for n, choice in enumerate(question.choices or ()):
+                    yield where, f"{name}.choices.{n}", choice
+                for key in ("scale_low", "scale_high"):
+                    if (value := getattr(question, key)) is not None:
+                        yield where, f"{name}.{key}", value

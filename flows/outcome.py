@@ -1,0 +1,122 @@
+"""What a flow returns: messages, domain changes and the next conversation state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flows.text import T
+
+# Priorities for the outbox: replies to someone's action go before bulk.
+REPLY, NOTICE, BULK = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Button:
+    label: T | str  # a str is shown as is (a language's own name, a case pseudonym)
+    action: str = ""  # callback data, if a callback button
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to one chat. `chat_id=None` means the chat of the event."""
+
+    parts: tuple[T, ...]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    chat_id: int | None = None
+    qr_url: str | None = None  # send as a photo with a QR code of this URL
+    edit_message_id: int | None = None  # edit this message instead of sending
+    priority: int = REPLY
+    # Buttons on a conversation's messages carry its version so old ones are
+    # recognisable; notices to other people carry none.
+    stamp_buttons: bool = True
+    language: str | None = None  # render in this language instead of the reader's stored one
+
+
+def reply(*parts: T, buttons=(), **kwargs: Any) -> Reply:
+    return Reply(tuple(parts), tuple(tuple(row) for row in buttons), **kwargs)
+
+
+@dataclass(frozen=True)
+class State:
+    """A chat's place in a flow. `flow=None` means idle."""
+
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None  # chosen before consenting; persons keep theirs
+
+
+IDLE = State()
+
+
+# ---- domain changes -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BecomeCoordinator:
+    invite_id: int
+    name: str
+    language: str | None
+
+
+@dataclass(frozen=True)
+class JoinCase:
+    invite_id: int
+    case_id: int
+    role: str
+    name: str
+    language: str | None
+
+
+@dataclass(frozen=True)
+class CreateCase:
+    pseudonym: str
+    model_id: str
+    meeting_type: str
+    starts_at: datetime
+    timezone: str
+    place: str | None
+
+
+@dataclass(frozen=True)
+class CreateInvite:
+    case_id: int
+    role: str
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class RevokeInvite:
+    invite_id: int
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    language: str
+
+
+@dataclass(frozen=True)
+class ErasePerson:
+    pass
+
+
+Change = BecomeCoordinator | JoinCase | CreateCase | CreateInvite | RevokeInvite | SetLanguage | ErasePerson
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: State
+    replies: tuple[Reply, ...] = ()
+    changes: tuple[Change, ...] = ()
+    toast: T | None = None  # the short answer to a pressed button
+    # After a button press, take the buttons off the pressed message so it
+    # cannot be pressed twice (unless a reply edits that message itself).
+    clear_buttons: bool = True
+
+
+def outcome(state: State, *replies: Reply, changes=(), toast: T | None = None, clear_buttons: bool = True) -> Outcome:
+    return Outcome(state, tuple(replies), tuple(changes), toast, clear_buttons)

@@ -1,0 +1,93 @@
+"""Routes an event to the flow that should answer it.
+
+Commands always work, whatever flow a person is in; buttons are checked for
+staleness (they carry the conversation version they were sent with) and
+then passed to the flow that made them; text goes to the current flow.
+"""
+
+from __future__ import annotations
+
+from flows import common, coordinating, forgetting, joining, setup
+from flows.context import Context
+from flows.events import ButtonPress, Command, Event, OtherMessage, TextMessage
+from flows.outcome import IDLE, Outcome, outcome, reply
+from flows.text import _
+
+UNSTAMPED = "-"
+
+# Flows that hold a conversation, by the name stored in the state.
+FLOWS = {m.FLOW: m for m in (joining, setup, coordinating, forgetting)}
+
+COMMANDS = {
+    "help": common.show_help,
+    "privacy": common.show_privacy,
+    "language": common.ask_language,
+    "forget": forgetting.start,
+    "cancel": common.cancel,
+    "new": setup.start,
+    "meetings": coordinating.list_meetings,
+    "invite": coordinating.start_invite,
+}
+
+
+def stamp(version: int | None, action: str) -> str:
+    return f"{UNSTAMPED if version is None else version}|{action}"
+
+
+def handle(event: Event, ctx: Context) -> Outcome:
+    match event:
+        case Command(name="start", args=args):
+            return joining.start(ctx, args.strip())
+        case Command(name=name) if name in COMMANDS:
+            return COMMANDS[name](ctx)
+        case Command(name=name):
+            return common.unknown_command(ctx, name)
+        case ButtonPress():
+            return _button(event, ctx)
+        case TextMessage(text=text):
+            flow = FLOWS.get(ctx.state.flow)
+            if flow is None:
+                return common.nothing_expected(ctx)
+            return flow.on_text(ctx, text)
+        case OtherMessage():
+            flow = FLOWS.get(ctx.state.flow)
+            if flow is None:
+                return common.cannot_read(ctx)
+            again = flow.ask_again(ctx)
+            return outcome(again.state, reply(_("I can only read text here.")), *again.replies)
+    raise TypeError(f"unknown event {event!r}")
+
+
+def _button(event: ButtonPress, ctx: Context) -> Outcome:
+    version, _sep, action = event.data.partition("|")
+    parts = action.split(":")
+    if version == UNSTAMPED:
+        # Buttons that outlive a conversation (revoking a link): authority is checked by the action.
+        if parts[0] == "rv" and len(parts) == 2:
+            return coordinating.revoke(ctx)
+        return common.forged_button(ctx)
+    if not version.isdigit():
+        return common.forged_button(ctx)
+    if int(version) != ctx.version:
+        return _stale(ctx)
+    if parts[0] == "lang" and len(parts) == 2:
+        return common.choose_language(ctx, parts[1])
+    flow = FLOWS.get(ctx.state.flow)
+    if flow is None or parts[0] != ctx.state.flow:
+        return common.forged_button(ctx)
+    result = flow.on_button(ctx, parts[1:], event.message_id)
+    return result if result is not None else common.forged_button(ctx)
+
+
+def _stale(ctx: Context) -> Outcome:
+    flow = FLOWS.get(ctx.state.flow)
+    if flow is None:
+        return outcome(ctx.state, toast=common.stale_button_toast())
+    again = flow.ask_again(ctx)
+    return outcome(
+        again.state,
+        reply(_("That button belongs to an earlier question. Here is where we are now:")),
+        *again.replies,
+        toast=common.stale_button_toast(),
+        clear_buttons=True,
+    )

@@ -1,0 +1,53 @@
+"""Translatable texts as data. A flow never translates: it names a message
+(its English msgid) and its parameters; the Telegram side renders it in the
+reader's language. `_` and `ngettext` are the names `pybabel extract` looks for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A point in time to be shown in the reader's locale and the case's zone."""
+
+    at: datetime  # aware, UTC
+    timezone: str
+    style: str = "datetime"  # datetime | date | time | short_date (as people type it)
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Text that is already safe HTML (for example a rendered list of lines)."""
+
+    html: str
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Several texts shown one per line, as one parameter."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
+class T:
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
+    plural: str | None = None
+    n: int | None = None
+
+
+def _(msgid: str, **params: Any) -> T:
+    return T(msgid, params)
+
+
+def ngettext(singular: str, plural: str, n: int, **params: Any) -> T:
+    return T(singular, {"n": n, **params}, plural=plural, n=n)
+
+
+def N_(msgid: str) -> str:
+    """Marks a string for extraction where it is stored, not shown yet."""
+    return msgid
