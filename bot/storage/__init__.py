@@ -1,0 +1,1 @@
+"""Reading the flows' context from the database and writing their changes back."""

@@ -1,0 +1,148 @@
+"""Loading what a flow may read (flows.context.Context) for one event."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Case, Conversation, Invite, Meeting, Participant, Person
+from bot.i18n import resolve_locale
+from bot.storage.tokens import token_hash
+from flows.context import CaseView, Config, Context, InviteView, MeetingView, Membership, PersonView
+from flows.events import ButtonPress, Command, Event
+from flows.outcome import State
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_REF = re.compile(r"^-\|rv:([0-9a-f]{16})$")
+
+
+async def load_context(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    user_id: int,
+    telegram_name: str,
+    telegram_language: str | None,
+    event: Event,
+    now: datetime,
+    models,
+    config: Config,
+    default_locale: str,
+    new_token,
+) -> tuple[Context, Person | None, Conversation | None]:
+    person = await session.scalar(select(Person).where(Person.telegram_user_id == user_id))
+    conversation = await session.get(Conversation, chat_id)
+    state = State(
+        conversation.flow, conversation.step, dict(conversation.data or {}), conversation.language
+    ) if conversation else State()
+    person_view, cases = None, ()
+    if person is not None:
+        memberships = await _memberships(session, person.id)
+        person_view = PersonView(person.id, person.name, person.is_coordinator, person.language, memberships)
+        if person.is_coordinator:
+            cases = await _coordinated_cases(session, person.id)
+    invite = await _invite(session, event, state, now)
+    chosen = person.language if person is not None else state.language
+    ctx = Context(
+        now=now,
+        chat_id=chat_id,
+        telegram_name=telegram_name,
+        locale=resolve_locale(chosen, telegram_language, default_locale),
+        models=models,
+        config=config,
+        new_token=new_token,
+        person=person_view,
+        state=state,
+        version=conversation.version if conversation else 0,
+        coordinated_cases=cases,
+        invite=invite,
+    )
+    return ctx, person, conversation
+
+
+async def _meetings(session: AsyncSession, case_ids: list[int]) -> dict[int, list[MeetingView]]:
+    found: dict[int, list[MeetingView]] = {case_id: [] for case_id in case_ids}
+    if not case_ids:
+        return found
+    rows = await session.scalars(
+        select(Meeting).where(Meeting.case_id.in_(case_ids)).order_by(Meeting.starts_at)
+    )
+    for m in rows:
+        found[m.case_id].append(MeetingView(m.id, m.meeting_type, m.starts_at, m.place, m.status))
+    return found
+
+
+async def _memberships(session: AsyncSession, person_id: int) -> tuple[Membership, ...]:
+    rows = (
+        await session.execute(
+            select(Participant, Case)
+            .join(Case, Case.id == Participant.case_id)
+            .where(Participant.person_id == person_id)
+            .order_by(Case.id)
+        )
+    ).all()
+    meetings = await _meetings(session, [case.id for _p, case in rows])
+    return tuple(
+        Membership(case.id, case.pseudonym, p.role, case.status, case.timezone, tuple(meetings[case.id]))
+        for p, case in rows
+    )
+
+
+async def _coordinated_cases(session: AsyncSession, person_id: int) -> tuple[CaseView, ...]:
+    cases = list(await session.scalars(select(Case).where(Case.coordinator_id == person_id).order_by(Case.id)))
+    ids = [c.id for c in cases]
+    meetings = await _meetings(session, ids)
+    people: dict[int, list[tuple[str, str]]] = {case_id: [] for case_id in ids}
+    if ids:
+        rows = await session.execute(
+            select(Participant.case_id, Person.name, Participant.role)
+            .join(Person, Person.id == Participant.person_id)
+            .where(Participant.case_id.in_(ids))
+            .order_by(Participant.id)
+        )
+        for case_id, name, role in rows:
+            people[case_id].append((name, role))
+    return tuple(
+        CaseView(c.id, c.pseudonym, c.model_id, c.timezone, c.status, c.coordinator_id,
+                 tuple(meetings[c.id]), tuple(people[c.id]))
+        for c in cases
+    )
+
+
+async def _invite(session: AsyncSession, event: Event, state: State, now: datetime) -> InviteView | None:
+    """The invite an event refers to: by /start token, by the flow's state, or by a revoke button."""
+    invite = None
+    if isinstance(event, Command) and event.name == "start" and event.args.strip():
+        token = event.args.strip()
+        if _TOKEN.match(token):
+            invite = await session.scalar(select(Invite).where(Invite.token_hash == token_hash(token)))
+    elif isinstance(event, ButtonPress) and (match := _REF.match(event.data)):
+        invite = await session.scalar(select(Invite).where(Invite.token_hash.startswith(match.group(1))))
+    elif state.data.get("invite_id"):
+        invite = await session.get(Invite, state.data["invite_id"])
+    if invite is None:
+        return None
+    case = await session.get(Case, invite.case_id) if invite.case_id else None
+    coordinator = await session.get(Person, case.coordinator_id) if case else None
+    if invite.revoked_at is not None or (case is not None and case.status != "open"):
+        status = "revoked"
+    elif invite.kind == "coordinator" and invite.used_at is not None:
+        status = "used"
+    elif invite.expires_at <= now:
+        status = "expired"
+    else:
+        status = "ok"
+    return InviteView(
+        id=invite.id,
+        status=status,
+        kind=invite.kind,
+        case_id=invite.case_id,
+        role=invite.role,
+        pseudonym=case.pseudonym if case else None,
+        coordinator_id=case.coordinator_id if case else None,
+        coordinator_chat_id=coordinator.chat_id if coordinator else None,
+        expires_at=invite.expires_at,
+    )
