@@ -1,0 +1,1 @@
+"""Getting messages to Telegram: rendering, the durable outbox and its sender."""

@@ -1,0 +1,59 @@
+"""Telegram's sending limits, kept on our side so we rarely meet a 429:
+about 30 messages a second in all and about one a second per chat (a chat may
+take a short burst, as a reply of two or three messages needs)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+
+
+def retry_seconds(exc) -> float:
+    """A RetryAfter's wait in seconds (python-telegram-bot gives int or timedelta)."""
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class RateLimits:
+    def __init__(self, global_rate: float = 30.0, per_chat_rate: float = 1.0, chat_burst: int = 3, clock=time.monotonic):
+        self.global_rate = global_rate
+        self.global_interval = 1.0 / global_rate
+        self.chat_interval = 1.0 / per_chat_rate
+        self.chat_burst = chat_burst
+        self.clock = clock
+        self._next_global = 0.0
+        self._paused_until = 0.0
+        self._chat_tokens: dict[int, tuple[float, float]] = {}  # chat -> (tokens, at)
+        self._lock = asyncio.Lock()
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: nobody sends until `retry_after` has passed."""
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    def chat_delay(self, chat_id: int) -> float:
+        tokens, at = self._chat_tokens.get(chat_id, (float(self.chat_burst), self.clock()))
+        tokens = min(self.chat_burst, tokens + (self.clock() - at) / self.chat_interval)
+        return 0.0 if tokens >= 1 else (1 - tokens) * self.chat_interval
+
+    def _take_chat(self, chat_id: int) -> None:
+        now = self.clock()
+        tokens, at = self._chat_tokens.get(chat_id, (float(self.chat_burst), now))
+        tokens = min(self.chat_burst, tokens + (now - at) / self.chat_interval)
+        self._chat_tokens[chat_id] = (tokens - 1, now)
+        if len(self._chat_tokens) > 10_000:  # forget chats long since refilled
+            horizon = now - self.chat_burst * self.chat_interval
+            self._chat_tokens = {c: v for c, v in self._chat_tokens.items() if v[1] > horizon}
+
+    async def acquire(self, chat_id: int) -> None:
+        while (delay := self.chat_delay(chat_id)) > 0:
+            await asyncio.sleep(delay)
+        async with self._lock:
+            now = self.clock()
+            slot = max(now, self._next_global, self._paused_until)
+            self._next_global = slot + self.global_interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+        while self._paused_until > self.clock():  # a 429 arrived while we waited
+            await asyncio.sleep(self._paused_until - self.clock())
+        self._take_chat(chat_id)

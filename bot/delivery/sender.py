@@ -1,0 +1,256 @@
+"""The outbox sender: drains due messages within Telegram's limits.
+
+Several senders (processes) may run against one PostgreSQL database: a sender
+claims whole chats with a lease, so one chat's messages keep their order and
+no message is sent by two senders. A crash leaves claims that simply expire.
+Sending is at-least-once: a kill between Telegram's answer and our commit can
+repeat that one message, nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from telegram import Bot, InlineKeyboardMarkup, InputFile
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.db.models import OutboxMessage, Person
+from bot.delivery.limits import RateLimits, retry_seconds
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=30)  # how long a crashed sender's claim blocks its chats
+MAX_ATTEMPTS = 15  # with backoff capped at 5 minutes: about an hour of trying
+BATCH = 200  # chats per claim
+PER_CHAT = 10  # messages per chat per claim: at ~1/s, well inside the lease
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def backoff(attempts: int) -> float:
+    return min(2.0 ** attempts, 300.0) * (0.75 + secrets.randbelow(500) / 1000)
+
+
+class OutboxSender:
+    def __init__(self, sessionmaker: async_sessionmaker, bot: Bot, limits: RateLimits, *, clock=_utcnow, concurrency: int = 16):
+        self.sessionmaker = sessionmaker
+        self.bot = bot
+        self.limits = limits
+        self.clock = clock
+        # Rows claimed but not yet sent: about ten seconds' worth at the global rate.
+        self.in_flight_limit = max(30, int(limits.global_rate * 10))
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(concurrency)
+        self.sent = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Keep claiming chats while others are still being sent to, so a
+        fresh reply never waits for a slow bulk send to another chat; but
+        claim no more than can be sent well within a lease."""
+        in_flight: dict[asyncio.Task, int] = {}
+        while not stopping.is_set():
+            self._wake.clear()  # before looking, so a wake-up during the look is not lost
+            chats = []
+            if sum(in_flight.values()) < self.in_flight_limit:
+                try:
+                    chats = await self._claim()
+                except Exception:  # the database went away for a moment: try again soon
+                    log.exception("outbox claim failed")
+            for rows in chats:
+                task = asyncio.create_task(self._send_chat(rows))
+                in_flight[task] = len(rows)
+                task.add_done_callback(lambda t: in_flight.pop(t, None))
+            if not chats:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=0.5)
+                except TimeoutError:
+                    pass
+        for task in list(in_flight):
+            task.cancel()
+        await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def drain_once(self) -> int:
+        """Send what is due now and wait for it (tests, benchmarks, `purge`)."""
+        chats = await self._claim()
+        await asyncio.gather(*(self._send_chat(rows) for rows in chats))
+        return sum(len(rows) for rows in chats)
+
+    async def _claim(self) -> list[list[OutboxMessage]]:
+        """Claim due messages of whole chats: a list of each chat's rows, in
+        order. Each claim has its own token, so rows whose lease ran out and
+        were claimed again are recognised, even by this same process."""
+        now = self.clock()
+        token = secrets.token_hex(8)
+        claimable = and_(
+            OutboxMessage.status == "pending",
+            OutboxMessage.not_before <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        async with self.sessionmaker() as session, session.begin():
+            busy = select(OutboxMessage.chat_id).where(
+                OutboxMessage.status == "pending", OutboxMessage.claimed_until >= now
+            )
+            # Whole chats, none another sender holds; replies first.
+            chat_ids = list(await session.scalars(
+                select(OutboxMessage.chat_id)
+                .where(claimable, OutboxMessage.chat_id.not_in(busy))
+                .group_by(OutboxMessage.chat_id)
+                .order_by(func.min(OutboxMessage.priority), func.min(OutboxMessage.id))
+                .limit(BATCH)
+            ))
+            if not chat_ids:
+                return []
+            await session.execute(
+                update(OutboxMessage)
+                .where(claimable, OutboxMessage.chat_id.in_(chat_ids))
+                .values(claim=token, claimed_until=now + LEASE)
+                .execution_options(synchronize_session=False)
+            )
+        async with self.sessionmaker() as session:
+            rows = list(await session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.claim == token, OutboxMessage.status == "pending")
+                .order_by(OutboxMessage.priority, OutboxMessage.id)
+            ))
+        by_chat: dict[int, list[OutboxMessage]] = {chat: [] for chat in chat_ids}
+        for row in rows:
+            by_chat.setdefault(row.chat_id, []).append(row)
+        # At about one a second per chat, more than this would outlive the lease.
+        await self._release([row for chat_rows in by_chat.values() for row in chat_rows[PER_CHAT:]])
+        return [chat_rows[:PER_CHAT] for chat_rows in by_chat.values() if chat_rows]
+
+    async def _send_chat(self, rows: list[OutboxMessage]) -> None:
+        """One chat's messages, in order; stop at the first that must wait."""
+        for i, row in enumerate(rows):
+            if not await self._still_ours(row):
+                return  # our lease ran out and the chat was claimed again
+            # Pace right before the call, so database latency cannot bunch sends up.
+            await self.limits.acquire(row.chat_id)
+            async with self._slots:  # only the HTTP call: pacing must not hold a slot
+                carry_on = await self._send_one(row)
+            if not carry_on:
+                await self._release(rows[i + 1:])
+                return
+
+    async def _still_ours(self, row: OutboxMessage) -> bool:
+        """Renew the lease of the row about to be sent, if we still hold it.
+        A claim younger than a third of the lease cannot have been lost."""
+        if self.clock() - row.claimed_until + LEASE < LEASE / 3:
+            return True
+        async with self.sessionmaker() as session, session.begin():
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.claim == row.claim,
+                       OutboxMessage.status == "pending")
+                .values(claimed_until=self.clock() + LEASE)
+            )
+        return result.rowcount == 1
+
+    async def _send_one(self, row: OutboxMessage) -> bool:
+        """Send one message; True if the chat's next message may follow."""
+        try:
+            message = await self._call(row)
+        except RetryAfter as exc:
+            wait = retry_seconds(exc)
+            self.limits.pause(wait)
+            await self._finish(row.id, not_before=self.clock() + timedelta(seconds=wait), error="429")
+            return False
+        except Forbidden:
+            await self._blocked(row.chat_id)
+            return False
+        except BadRequest as exc:
+            text = exc.message.lower()
+            if "not modified" in text:
+                await self._finish(row.id, status="sent")
+                return True
+            if "chat not found" in text:
+                await self._undeliverable(row.chat_id, exc.message)
+                return False
+            log.warning("outbox %s %s refused: %s", row.id, row.method, exc.message)
+            await self._finish(row.id, status="failed", error=exc.message)
+            return True
+        except (NetworkError, TelegramError, OSError) as exc:
+            attempts = row.attempts + 1
+            if attempts >= MAX_ATTEMPTS:
+                log.error("outbox %s gave up after %d attempts: %s", row.id, attempts, exc)
+                await self._finish(row.id, status="failed", error=str(exc), attempts=attempts)
+                return True
+            delay = backoff(attempts)
+            await self._finish(row.id, not_before=self.clock() + timedelta(seconds=delay), error=str(exc), attempts=attempts)
+            return False
+        message_id = getattr(message, "message_id", None)
+        await self._finish(row.id, status="sent", message_id=message_id)
+        self.sent += 1
+        return True
+
+    async def _call(self, row: OutboxMessage):
+        p = dict(row.payload or {})
+        markup = InlineKeyboardMarkup.de_json(p["reply_markup"], self.bot) if p.get("reply_markup") else None
+        if row.method == "sendMessage":
+            return await self.bot.send_message(row.chat_id, p["text"], parse_mode=p.get("parse_mode"),
+                                               reply_markup=markup, disable_web_page_preview=True)
+        if row.method == "sendPhoto":
+            return await self.bot.send_photo(row.chat_id, InputFile(row.blob, filename="qr.png"), caption=p.get("caption"),
+                                             parse_mode=p.get("parse_mode"), reply_markup=markup)
+        if row.method == "sendDocument":
+            return await self.bot.send_document(row.chat_id, InputFile(row.blob, filename=p.get("filename", "file")),
+                                                caption=p.get("caption"), parse_mode=p.get("parse_mode"), reply_markup=markup)
+        if row.method == "editMessageText":
+            return await self.bot.edit_message_text(p["text"], chat_id=row.chat_id, message_id=p["message_id"],
+                                                    parse_mode=p.get("parse_mode"), reply_markup=markup,
+                                                    disable_web_page_preview=True)
+        if row.method == "editMessageReplyMarkup":
+            return await self.bot.edit_message_reply_markup(chat_id=row.chat_id, message_id=p["message_id"], reply_markup=markup)
+        raise ValueError(f"unknown outbox method {row.method}")
+
+    async def _finish(self, row_id: int, *, status: str = "pending", not_before=None, error=None,
+                      attempts=None, message_id=None) -> None:
+        values = {"status": status, "claim": None, "claimed_until": None}
+        if status == "sent":
+            # The text has reached the person; we keep no copy of it.
+            values.update(sent_at=self.clock(), payload=None, blob=None, telegram_message_id=message_id)
+        if not_before is not None:
+            values["not_before"] = not_before
+        if error is not None:
+            values["last_error"] = error[:200]
+        if attempts is not None:
+            values["attempts"] = attempts
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+
+    async def _release(self, rows: list[OutboxMessage]) -> None:
+        if not rows:
+            return
+        async with self.sessionmaker() as session, session.begin():
+            for claim in {row.claim for row in rows}:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_([r.id for r in rows if r.claim == claim]), OutboxMessage.claim == claim)
+                    .values(claim=None, claimed_until=None)
+                )
+
+    async def _blocked(self, chat_id: int) -> None:
+        """The person blocked the bot: keep their messages as blocked, try no more."""
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+                .values(status="blocked", claim=None, claimed_until=None, payload=None, blob=None)
+            )
+            await session.execute(update(Person).where(Person.chat_id == chat_id, Person.blocked_at.is_(None))
+                                  .values(blocked_at=self.clock()))
+
+    async def _undeliverable(self, chat_id: int, error: str) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+                .values(status="undeliverable", claim=None, claimed_until=None, last_error=error[:200])
+            )

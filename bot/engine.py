@@ -1,0 +1,168 @@
+"""Handling one update exactly once: load the context, run the flows, and in
+the same transaction write the changes, the new conversation position, the
+outgoing messages and the mark that the update was handled."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.db.models import Conversation, InboundUpdate, Person
+from bot.delivery.render import clear_buttons_row, outbox_rows
+from bot.i18n import render, resolve_locale
+from bot.storage.changes import Actor, apply
+from bot.storage.context import load_context
+from bot.storage.tokens import new_token
+from flows import router
+from flows.context import Config
+from flows.events import ButtonPress, Event
+from flows.outcome import IDLE, BecomeCoordinator, Outcome, SetLanguage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The Telegram user and chat an update came from."""
+
+    user_id: int
+    chat_id: int
+    name: str
+    language_code: str | None
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What the Telegram side still has to do after the commit."""
+
+    toast: str | None
+    duplicate: bool = False
+    commands_changed: bool = False  # someone became a coordinator or chose a language
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Engine:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker,
+        *,
+        models,
+        config: Config,
+        default_locale: str,
+        clock: Callable[[], datetime] = _utcnow,
+        token_factory: Callable[[], str] = new_token,
+    ):
+        self.sessionmaker = sessionmaker
+        self.models = models
+        self.config = config
+        self.default_locale = default_locale
+        self.clock = clock
+        self.token_factory = token_factory
+        # Updates this process handled since the dispatcher last looked: it
+        # then needs no second transaction to learn that.
+        self.handled_ids: set[int] = set()
+
+    async def handle(self, update_id: int, sender: Sender, event: Event) -> Handled:
+        now = self.clock()
+        async with self.sessionmaker() as session, session.begin():
+            record = await session.get(InboundUpdate, update_id, with_for_update=True)
+            if record is None:  # handled without passing the inbox (direct calls)
+                record = InboundUpdate(update_id=update_id, received_at=now)
+                session.add(record)
+            elif record.handled_at is not None:
+                return Handled(None, duplicate=True)
+            ctx, person, conversation = await load_context(
+                session,
+                chat_id=sender.chat_id,
+                user_id=sender.user_id,
+                telegram_name=sender.name,
+                telegram_language=sender.language_code,
+                event=event,
+                now=now,
+                models=self.models,
+                config=self.config,
+                default_locale=self.default_locale,
+                new_token=self.token_factory,
+            )
+            if person is not None and person.blocked_at is not None:
+                person.blocked_at = None  # they write again, so they unblocked us
+            result = router.handle(event, ctx)
+
+            actor = Actor(user_id=sender.user_id, chat_id=sender.chat_id,
+                          telegram_language=sender.language_code, person=person, now=now)
+            for change in result.changes:
+                await apply(change, session, actor)
+
+            version = ctx.version
+            if actor.person is None and result.state == IDLE:
+                # Someone who declined, erased themselves or never joined: keep
+                # not even their chat's position.
+                if conversation is not None:
+                    await session.delete(conversation)
+            else:
+                version = self._save_position(session, conversation, sender.chat_id, ctx, result, now)
+            own_language = resolve_locale(
+                actor.person.language if actor.person else result.state.language,
+                sender.language_code,
+                self.default_locale,
+            )
+            await self._enqueue(session, result, sender, own_language, version, event, now)
+            record.handled_at = now
+            record.payload = None  # keep only the id: enough to refuse a repeat
+            toast = render(result.toast, own_language, plain=True) if result.toast else None
+        self.handled_ids.add(update_id)
+        commands_changed = any(isinstance(c, (BecomeCoordinator, SetLanguage)) for c in result.changes)
+        return Handled(toast, commands_changed=commands_changed)
+
+    async def set_blocked(self, chat_id: int, blocked: bool) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            person = await session.scalar(select(Person).where(Person.chat_id == chat_id))
+            if person is not None:
+                person.blocked_at = self.clock() if blocked else None
+
+    def _save_position(self, session, conversation, chat_id, ctx, result: Outcome, now) -> int:
+        state = result.state
+        if conversation is None:
+            conversation = Conversation(chat_id=chat_id, data={}, version=0)
+            session.add(conversation)
+        if state != ctx.state or conversation.version == 0:
+            # A fresh random version makes the buttons of every earlier step
+            # recognisably stale; a question asked again keeps its version, so
+            # all its copies still work.
+            conversation.version = secrets.randbelow(2**31 - 1) + 1
+        conversation.flow, conversation.step = state.flow, state.step
+        conversation.data = dict(state.data)
+        conversation.language = state.language
+        conversation.updated_at = now
+        return conversation.version
+
+    async def _enqueue(self, session, result: Outcome, sender: Sender, own_language: str, version: int, event, now):
+        edited = {r.edit_message_id for r in result.replies if r.edit_message_id is not None}
+        if isinstance(event, ButtonPress) and result.clear_buttons and event.message_id and event.message_id not in edited:
+            # First, so the old buttons disappear before the next question arrives.
+            session.add(clear_buttons_row(sender.chat_id, event.message_id, now))
+        for reply in result.replies:
+            chat_id = reply.chat_id or sender.chat_id
+            if reply.language:
+                language = reply.language
+            elif chat_id == sender.chat_id:
+                language = own_language
+            else:
+                language = await self._language_of(session, chat_id)
+            for row in outbox_rows(reply, chat_id, language, version, now):
+                session.add(row)
+
+    async def _language_of(self, session, chat_id: int) -> str:
+        person = await session.scalar(select(Person).where(Person.chat_id == chat_id))
+        if person is None:
+            return self.default_locale
+        return resolve_locale(person.language, person.telegram_language, self.default_locale)
