@@ -1,0 +1,1 @@
+"""The Telegram side of meetbot: storage, delivery, translations and the command line."""

@@ -1,0 +1,135 @@
+"""The composition root: builds python-telegram-bot's Application, the engine,
+the inbox and the outbox sender, and runs them together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, MessageHandler, filters
+
+from bot import handlers
+from bot.commands import register_all_coordinators, register_coordinator, register_defaults
+from bot.config import Settings
+from bot.db.engine import make_engine, make_sessionmaker
+from bot.db.models import Person
+from bot.delivery.limits import RateLimits
+from bot.delivery.render import outbox_rows
+from bot.delivery.sender import OutboxSender
+from bot.engine import Engine
+from bot.i18n import resolve_locale
+from bot.inbox import Dispatcher, Poller
+from flows.context import Config
+from flows.meeting_models import load_models
+from flows.outcome import reply
+from flows.text import _
+
+log = logging.getLogger(__name__)
+
+
+def build_application(settings: Settings) -> Application:
+    token = settings.token.get_secret_value()
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .updater(None)  # our own poller stores updates before acknowledging them
+        .build()
+    )
+    private = filters.ChatType.PRIVATE
+    # Order matters: commands before text (a command is text too); anything
+    # else a person sends (stickers, photos, voice) last.
+    application.add_handler(MessageHandler(private & filters.COMMAND, handlers.on_command))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, handlers.on_text))
+    application.add_handler(CallbackQueryHandler(handlers.on_button))
+    application.add_handler(MessageHandler(private & ~filters.TEXT & filters.UpdateType.MESSAGE, handlers.on_other))
+    application.add_handler(ChatMemberHandler(handlers.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_error_handler(handlers.on_error)
+    return application
+
+
+class Runtime:
+    """A running bot: everything `meetbot run` and `meetbot demo` start."""
+
+    def __init__(self, settings: Settings, *, clock=None, token_factory=None):
+        self.settings = settings
+        self.db = make_engine(settings.database_url)
+        self.sessionmaker = make_sessionmaker(self.db)
+        self.application = build_application(settings)
+        self.models = load_models(*([settings.models_dir] if settings.models_dir else []))
+        self._engine_options = {k: v for k, v in (("clock", clock), ("token_factory", token_factory)) if v}
+        self.stopping = asyncio.Event()
+        self.tasks: list[asyncio.Task] = []
+        self.engine: Engine | None = None
+        self.sender: OutboxSender | None = None
+        self.poller: Poller | None = None
+        self.dispatcher: Dispatcher | None = None
+
+    async def start(self) -> None:
+        await self.application.initialize()
+        me = self.application.bot.bot  # filled in by initialize() via getMe
+        await self.application.bot.delete_webhook()
+        config = Config(
+            default_timezone=self.settings.default_timezone,
+            invite_ttl=timedelta(days=self.settings.invite_ttl_days),
+            bot_username=me.username,
+        )
+        self.engine = Engine(self.sessionmaker, models=self.models, config=config,
+                             default_locale=self.settings.default_locale, **self._engine_options)
+        limits = RateLimits(self.settings.send_rate_global, self.settings.send_rate_per_chat)
+        self.sender = OutboxSender(self.sessionmaker, self.application.bot, limits)
+        self.poller = Poller(self.sessionmaker, self.application, timeout=self.settings.poll_timeout)
+        self.dispatcher = Dispatcher(self.sessionmaker, self.application, on_failure=self._apologise)
+        data = self.application.bot_data
+        data["engine"] = self.engine
+        data["wake_sender"] = self.sender.wake
+        data["refresh_commands"] = self._refresh_commands
+        await register_defaults(self.application.bot, self.settings.default_locale)
+        await register_all_coordinators(self.application.bot, self.sessionmaker, self.settings.default_locale)
+        self.tasks = [
+            asyncio.create_task(self._supervised(lambda: self.poller.run(self.stopping, self.dispatcher.wake)), name="poller"),
+            asyncio.create_task(self._supervised(lambda: self.dispatcher.run(self.stopping)), name="dispatcher"),
+            asyncio.create_task(self._supervised(lambda: self.sender.run(self.stopping)), name="sender"),
+        ]
+
+    async def _supervised(self, loop_factory) -> None:
+        """Keep a worker loop alive: an unexpected error is logged and the loop
+        restarted, since all its state is in the database."""
+        while not self.stopping.is_set():
+            try:
+                await loop_factory()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("a worker stopped unexpectedly; restarting it")
+                await asyncio.sleep(1.0)
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        self.dispatcher.wake()
+        self.sender.wake()
+        for task in self.tasks:
+            if task.get_name() == "poller":
+                task.cancel()  # it may sit in a long poll; its offset is already stored
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.application.shutdown()
+        await self.db.dispose()
+
+    async def _refresh_commands(self, chat_id: int) -> None:
+        async with self.sessionmaker() as session:
+            person = await session.scalar(select(Person).where(Person.chat_id == chat_id))
+        if person is not None and person.is_coordinator:
+            language = resolve_locale(person.language, person.telegram_language, self.settings.default_locale)
+            await register_coordinator(self.application.bot, chat_id, language)
+
+    async def _apologise(self, session, chat_id: int) -> None:
+        person = await session.scalar(select(Person).where(Person.chat_id == chat_id))
+        language = resolve_locale(person.language if person else None, person.telegram_language if person else None,
+                                  self.settings.default_locale)
+        message = reply(_("Sorry, something went wrong on our side and I could not handle your last message. Please try again in a moment."))
+        for row in outbox_rows(message, chat_id, language, 0, datetime.now(timezone.utc)):
+            session.add(row)
+        self.sender.wake()

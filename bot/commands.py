@@ -1,0 +1,60 @@
+"""The command menus Telegram shows, per language and per role."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+
+from bot.config import SUPPORTED_LOCALES
+from bot.db.models import Person
+from bot.i18n import render, resolve_locale
+from flows.text import _
+
+log = logging.getLogger(__name__)
+
+EVERYONE = (
+    ("meetings", _("Your meetings")),
+    ("help", _("What I can do")),
+    ("language", _("Choose your language")),
+    ("privacy", _("What is stored and who sees it")),
+    ("forget", _("Erase your data")),
+    ("cancel", _("Stop what you are doing")),
+)
+COORDINATOR = (
+    ("new", _("Create a case and its first meeting")),
+    ("meetings", _("Your cases and meetings")),
+    ("invite", _("Invite links and QR codes")),
+    ("help", _("What I can do")),
+    ("language", _("Choose your language")),
+    ("privacy", _("What is stored and who sees it")),
+    ("forget", _("Erase your data")),
+    ("cancel", _("Stop what you are doing")),
+)
+
+
+def menu(entries, language: str) -> list[BotCommand]:
+    return [BotCommand(name, render(text, language, plain=True)) for name, text in entries]
+
+
+async def register_defaults(bot: Bot, default_locale: str) -> None:
+    await bot.set_my_commands(menu(EVERYONE, default_locale), scope=BotCommandScopeDefault())
+    for language in SUPPORTED_LOCALES:
+        await bot.set_my_commands(menu(EVERYONE, language), scope=BotCommandScopeDefault(), language_code=language)
+
+
+async def register_coordinator(bot: Bot, chat_id: int, language: str) -> None:
+    try:
+        await bot.set_my_commands(menu(COORDINATOR, language), scope=BotCommandScopeChat(chat_id))
+    except TelegramError as exc:  # a menu is a convenience; never fail a start-up for it
+        log.warning("could not set coordinator commands: %s", exc)
+
+
+async def register_all_coordinators(bot: Bot, sessionmaker, default_locale: str) -> None:
+    async with sessionmaker() as session:
+        people = list(await session.scalars(select(Person).where(Person.is_coordinator.is_(True))))
+    for person in people:
+        language = resolve_locale(person.language, person.telegram_language, default_locale)
+        await register_coordinator(bot, person.chat_id, language)

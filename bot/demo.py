@@ -1,0 +1,113 @@
+"""`meetbot demo`: the real bot against the built-in Bot API emulator, offline.
+
+An operator makes a coordinator; the coordinator creates a case and invite
+links; three participants join in different languages (one tries a made-up
+link first, one sends a sticker); then each person's chat is printed as their
+phone would show it."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from bot.app import Runtime
+from bot.config import Settings
+from bot.coordinators import create_coordinator_invite
+from bot.db.migrate import upgrade_async
+from bot.emulator import BotApiEmulator
+from bot.emulator.transcript import render_chat
+
+LINK = re.compile(r"https://t\.me/\S+\?start=[A-Za-z0-9_-]+")
+TIMEOUT = 15.0
+
+
+async def _act(user, action, contains: str | None = None):
+    before = len(user.messages)
+    await action
+    predicate = (lambda m: contains in (m.text or "") or contains in (m.caption or "")) if contains else None
+    return await user.wait_for(predicate, after=before, timeout=TIMEOUT)
+
+
+def _button(user, position: tuple[int, int] = (0, 0)) -> str:
+    """The label of a button on the newest message with buttons: the demo
+    presses by position, so it works in every language."""
+    message = next(m for m in reversed(user.bot_messages) if m.buttons)
+    row, column = position
+    return message.buttons[row][column].text
+
+
+async def _join(user, link: str, *, typed_name: str | None = None) -> None:
+    await _act(user, user.open_link(link))
+    await _act(user, user.press(_button(user, (0, 0))))  # I agree
+    if typed_name:
+        await _act(user, user.send_text(typed_name))
+    else:
+        await _act(user, user.press(_button(user, (0, 0))))  # use my Telegram name
+    await _act(user, user.press(_button(user, (0, 0))))  # yes, that's my role
+
+
+async def play(emulator: BotApiEmulator, runtime: Runtime) -> list:
+    link = await create_coordinator_invite(runtime.settings, username=emulator.bot_username,
+                                           ttl=timedelta(hours=1), sessionmaker=runtime.sessionmaker)
+    cia = emulator.user(1001, "Cia", last_name="Lindqvist", language_code="sv")
+    await _act(cia, cia.open_link(link))
+    await _act(cia, cia.press(_button(cia, (0, 0))))
+    await _act(cia, cia.press(_button(cia, (0, 0))))
+
+    meeting_day = (datetime.now(timezone.utc) + timedelta(days=10)).date()
+    await _act(cia, cia.send_command("new"))
+    await _act(cia, cia.send_text("Familjen A <Sjöberg & co>"))
+    await _act(cia, cia.press(_button(cia, (0, 0))))  # the systemic meeting
+    await _act(cia, cia.send_text(meeting_day.strftime("%d.%m.%Y")))
+    await _act(cia, cia.send_text("14.30"))
+    await _act(cia, cia.send_text("Familjecentralen, rum 3"))
+    await _act(cia, cia.press(_button(cia, (0, 0))))  # create
+
+    before = len(cia.messages)
+    await cia.send_command("invite")
+    await cia.wait_for(lambda m: m.photo is not None and len([x for x in cia.messages[before:] if x.photo]) >= 4,
+                       after=before, timeout=TIMEOUT)
+    links = [LINK.search(m.caption).group(0) for m in cia.messages[before:] if m.photo is not None]
+    family, _child, network, professional = links
+
+    anna = emulator.user(1002, "Anna", last_name="Sjöberg", language_code="da")
+    await _act(anna, anna.send_command("start", "this-link-is-made-up-1234"))
+    await _join(anna, family)
+
+    lars = emulator.user(1003, "Lars", language_code="sv")
+    await _join(lars, network, typed_name="Morfar Lars")
+    await _act(lars, lars.send_sticker())
+
+    aino = emulator.user(1004, "Aino", last_name="Virtanen", language_code="fi")
+    await _join(aino, professional)
+
+    await _act(cia, cia.send_command("meetings"))
+    await asyncio.sleep(0.5)  # let the last notices arrive
+    return [cia, anna, lars, aino]
+
+
+async def run_demo(keep_database: str | None = None) -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(keep_database) if keep_database else Path(folder) / "demo.sqlite3"
+        url = f"sqlite+aiosqlite:///{path}"
+        await upgrade_async(url)
+        async with BotApiEmulator(bot_username="meetbot_demo_bot") as emulator:
+            settings = Settings(
+                token=emulator.token, database_url=url, api_base_url=emulator.base_url,
+                api_file_url=emulator.base_file_url, default_locale="sv", poll_timeout=1,
+                send_rate_per_chat=20.0,  # an emulator has no reason to make the demo wait
+            )
+            runtime = Runtime(settings)
+            await runtime.start()
+            try:
+                people = await play(emulator, runtime)
+            finally:
+                await runtime.stop()
+        print("meetbot demo: the real bot against the built-in Bot API emulator, offline.\n")
+        for person in people:
+            print(render_chat(person))
+            print()
+    return 0

@@ -1,0 +1,123 @@
+"""Translations: loading the gettext catalogs, choosing a person's locale and
+rendering the flows' texts into Telegram HTML in it."""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_time, get_datetime_format
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from bot.config import SUPPORTED_LOCALES
+from flows.text import Lines, Moment, Raw, T
+
+log = logging.getLogger(__name__)
+
+DOMAIN = "meetbot"
+PACKAGE_CATALOGS = Path(__file__).resolve().parent / "locales"  # compiled at build time
+SOURCE_CATALOGS = Path(__file__).resolve().parent.parent / "locales"  # a source checkout
+
+# Babel locales for formatting. English readers here live in the Nordics:
+# "English (Europe)" gives them a 24-hour clock and day-first dates.
+BABEL_LOCALES = {"sv": "sv_SE", "da": "da_DK", "fi": "fi_FI", "en": "en_150"}
+
+
+def _load(language: str) -> NullTranslations:
+    compiled = PACKAGE_CATALOGS / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    if not compiled.exists():
+        compiled = SOURCE_CATALOGS / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    if compiled.exists():
+        with compiled.open("rb") as f:
+            return Translations(f, domain=DOMAIN)
+    source = SOURCE_CATALOGS / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if source.exists():
+        # A development checkout without compiled catalogs: read the .po directly.
+        with source.open("rb") as f:
+            catalog = read_po(f, locale=language)
+        return _from_catalog(catalog)
+    log.warning("no catalog for %s; showing English", language)
+    return NullTranslations()
+
+
+def _from_catalog(catalog) -> Translations:
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+@lru_cache(maxsize=None)
+def translations(language: str) -> NullTranslations:
+    return _load(language)
+
+
+def resolve_locale(chosen: str | None, telegram_code: str | None, default: str) -> str:
+    """The person's own choice, else what their Telegram app says, else the default."""
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
+    if telegram_code:
+        base = telegram_code.replace("_", "-").split("-")[0].lower()
+        if base in SUPPORTED_LOCALES:
+            return base
+    return default
+
+
+def format_moment(moment: Moment, language: str) -> str:
+    locale = Locale.parse(BABEL_LOCALES[language])
+    local = moment.at.astimezone(ZoneInfo(moment.timezone))
+    if moment.style == "short_date":
+        return format_date(local.date(), "short", locale=locale)
+    day = format_date(local.date(), "full", locale=locale)
+    if moment.style == "date":
+        return day
+    clock = format_time(local.time(), "short", locale=locale)
+    if moment.style == "time":
+        return clock
+    pattern = get_datetime_format("long", locale=locale)
+    return pattern.replace("'", "").format(clock, day)
+
+
+def render(text: T | str, language: str, *, plain: bool = False) -> str:
+    """A text in Telegram HTML: the template translated, every parameter
+    escaped. `plain` gives text for places without HTML (button labels)."""
+    if isinstance(text, str):
+        return text if plain else html.escape(text, quote=False)
+    catalog = translations(language)
+    if text.plural is not None:
+        template = catalog.ngettext(text.msgid, text.plural, text.n)
+    else:
+        template = catalog.gettext(text.msgid)
+    params = {key: _param(value, language, plain) for key, value in text.params.items()}
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        # A broken translation must not silence the message: fall back to English.
+        log.error("translation of %r in %s has bad placeholders", text.msgid[:40], language)
+        source = text.msgid if text.plural is None or text.n == 1 else text.plural
+        return source.format(**params)
+
+
+def _param(value, language: str, plain: bool) -> str:
+    if isinstance(value, T):
+        return render(value, language, plain=plain)
+    if isinstance(value, Lines):
+        return "\n".join(render(item, language, plain=plain) for item in value.items)
+    if isinstance(value, Raw):
+        return value.html
+    if isinstance(value, datetime):
+        raise TypeError("pass datetimes as Moment, so they get a time zone")
+    shown = format_moment(value, language) if isinstance(value, Moment) else str(value)
+    return shown if plain else html.escape(shown, quote=False)
+
+
+def render_parts(parts, language: str) -> str:
+    return "\n\n".join(render(part, language) for part in parts)

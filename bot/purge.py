@@ -1,0 +1,51 @@
+"""Retention (`meetbot purge`): erase closed cases after the retention period,
+and the delivery traces the bot no longer needs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, select
+
+from bot.config import Settings
+from bot.db.engine import make_engine, make_sessionmaker
+from bot.db.migrate import upgrade_async
+from bot.db.models import Case, InboundUpdate, Invite, OutboxMessage
+
+TRACE_DAYS = 7  # sent messages and handled updates: only ids are left, and only for a week
+
+
+async def purge_with(sessionmaker, retention_days: int, now: datetime | None = None) -> dict[str, int]:
+    now = now or datetime.now(timezone.utc)
+    erased: dict[str, int] = {}
+    async with sessionmaker() as session, session.begin():
+        cutoff = now - timedelta(days=retention_days)
+        cases = list(await session.scalars(select(Case.id).where(Case.status == "closed", Case.closed_at < cutoff)))
+        if cases:
+            # Meetings, participants, invites and the audit trail go with the case.
+            await session.execute(delete(Case).where(Case.id.in_(cases)))
+        erased["closed cases"] = len(cases)
+        trace_cutoff = now - timedelta(days=TRACE_DAYS)
+        result = await session.execute(
+            delete(OutboxMessage).where(OutboxMessage.status != "pending", OutboxMessage.created_at < trace_cutoff)
+        )
+        erased["delivered or undeliverable messages"] = result.rowcount or 0
+        result = await session.execute(
+            delete(InboundUpdate).where(InboundUpdate.handled_at.is_not(None), InboundUpdate.received_at < trace_cutoff)
+        )
+        erased["handled updates"] = result.rowcount or 0
+        result = await session.execute(delete(Invite).where(Invite.expires_at < cutoff))
+        erased["expired invites"] = result.rowcount or 0
+    return erased
+
+
+async def purge(settings: Settings) -> str:
+    await upgrade_async(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        erased = await purge_with(make_sessionmaker(engine), settings.retention_days)
+    finally:
+        await engine.dispose()
+    lines = [f"Retention period: {settings.retention_days} days. Erased:"]
+    lines += [f"  {count} {what}" for what, count in erased.items()]
+    return "\n".join(lines)
