@@ -1,0 +1,73 @@
+"""Starting the real bot (python-telegram-bot Application, engine, inbox,
+outbox) against the emulator, in this process or as a separate process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from contextlib import asynccontextmanager
+
+from bot.app import Runtime
+from bot.config import Settings
+
+
+def settings_for(emulator, database_url: str, **overrides) -> Settings:
+    values = dict(
+        token=emulator.token,
+        database_url=database_url,
+        api_base_url=emulator.base_url,
+        api_file_url=emulator.base_file_url,
+        default_locale="en",
+        default_timezone="Europe/Stockholm",
+        poll_timeout=1,
+        # Telegram's per-chat pace is tested on its own (tests/e2e/test_durability.py);
+        # journeys need not wait a second between two messages.
+        send_rate_per_chat=50.0,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@asynccontextmanager
+async def running_bot(emulator, database_url: str, **overrides):
+    runtime = Runtime(settings_for(emulator, database_url, **overrides))
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+def env_for(emulator, database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEETBOT_")}
+    env.update(
+        MEETBOT_TOKEN=emulator.token,
+        MEETBOT_DATABASE_URL=database_url,
+        MEETBOT_API_BASE_URL=emulator.base_url,
+        MEETBOT_API_FILE_URL=emulator.base_file_url,
+        MEETBOT_DEFAULT_LOCALE="en",
+        MEETBOT_POLL_TIMEOUT="1",
+        MEETBOT_SEND_RATE_PER_CHAT="50",
+    )
+    return env
+
+
+async def start_bot_process(emulator, database_url: str) -> subprocess.Popen:
+    """`meetbot run` as its own process, so a test can kill -9 it."""
+    process = await asyncio.to_thread(
+        subprocess.Popen,
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=env_for(emulator, database_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    # Wait until it has registered its commands: it is then polling.
+    for _ in range(300):
+        if emulator.commands(language_code="en"):
+            return process
+        if process.poll() is not None:
+            raise RuntimeError(process.stderr.read().decode())
+        await asyncio.sleep(0.05)
+    raise TimeoutError("the bot process did not start")

@@ -1,0 +1,90 @@
+"""The command line: demo, coordinator links, models, purge, and what the log may show."""
+
+import importlib.metadata
+import logging
+import sysconfig
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import RedactSecret, main
+from bot.db.models import Case, InboundUpdate, Invite, Person
+from bot.demo import run_demo
+from bot.purge import purge_with
+
+
+async def test_demo_plays_the_journeys_and_prints_every_chat(capsys):
+    assert await run_demo() == 0
+    out = capsys.readouterr().out
+    for person in ("Cia Lindqvist · sv", "Anna Sjöberg · da", "Lars · sv", "Aino Virtanen · fi"):
+        assert person in out
+    assert "Familjen A <Sjöberg & co>" in out  # typed HTML characters shown as typed
+    assert out.count("[photo:") == 4  # one QR code per role
+    assert "[sticker" in out
+
+
+def test_models_command_lists_and_refuses(tmp_path, capsys):
+    assert main(["models"]) == 0
+    assert "danish_series" in capsys.readouterr().out
+    (tmp_path / "broken.toml").write_text('id = "broken"\nname = "x"\n')
+    assert main(["models", str(tmp_path)]) == 1
+    assert "broken.toml" in capsys.readouterr().err
+
+
+def test_token_never_reaches_the_log(caplog):
+    logger = logging.getLogger("meetbot.test")
+    handler = logging.Handler()
+    seen = []
+    handler.emit = lambda record: seen.append(record.getMessage())
+    handler.addFilter(RedactSecret("123:SECRET"))
+    logger.addHandler(handler)
+    logger.warning("calling https://api.telegram.org/bot%s/getMe", "123:SECRET")
+    assert seen == ["calling https://api.telegram.org/bot<token>/getMe"]
+
+
+async def test_coordinator_invite_is_one_time_and_hashed(sessionmaker, database_url):
+    from bot.config import Settings
+    from bot.coordinators import create_coordinator_invite
+
+    link = await create_coordinator_invite(Settings(database_url=database_url), username="meet_bot",
+                                           ttl=timedelta(hours=2), sessionmaker=sessionmaker)
+    token = link.split("start=")[1]
+    assert link.startswith("https://t.me/meet_bot?start=") and len(token) >= 22
+    async with sessionmaker() as session:
+        invite = await session.scalar(select(Invite))
+    assert invite.kind == "coordinator" and token not in invite.token_hash
+
+
+async def test_purge_erases_closed_cases_after_retention_and_old_traces(sessionmaker):
+    now = datetime.now(timezone.utc)
+    async with sessionmaker() as session, session.begin():
+        person = Person(telegram_user_id=1, chat_id=1, name="Cia", is_coordinator=True, created_at=now)
+        session.add(person)
+        await session.flush()
+        session.add_all([
+            Case(pseudonym="Old", coordinator_id=person.id, model_id="systemic", timezone="Europe/Oslo",
+                 status="closed", created_at=now - timedelta(days=500), closed_at=now - timedelta(days=400)),
+            Case(pseudonym="Recent", coordinator_id=person.id, model_id="systemic", timezone="Europe/Oslo",
+                 status="closed", created_at=now - timedelta(days=20), closed_at=now - timedelta(days=10)),
+            Case(pseudonym="Open", coordinator_id=person.id, model_id="systemic", timezone="Europe/Oslo", created_at=now),
+            InboundUpdate(update_id=5, received_at=now - timedelta(days=30), handled_at=now - timedelta(days=30)),
+        ])
+    erased = await purge_with(sessionmaker, retention_days=365, now=now)
+    assert erased["closed cases"] == 1 and erased["handled updates"] == 1
+    async with sessionmaker() as session:
+        assert sorted(await session.scalars(select(Case.pseudonym))) == ["Open", "Recent"]
+
+
+def test_an_installed_package_carries_compiled_catalogs():
+    # Look in site-packages only: the source tree's meetbot.egg-info (left by
+    # the build) is on sys.path too and does not list the compiled catalogs.
+    site_packages = sysconfig.get_paths()["purelib"]
+    installed = list(importlib.metadata.distributions(name="meetbot", path=[site_packages]))
+    if not installed:
+        pytest.skip("meetbot is not installed")
+    names = {str(f) for f in installed[0].files or []}
+    if not any(name.startswith("bot/") for name in names):
+        pytest.skip("an editable install: catalogs are read from locales/")
+    for language in ("sv", "da", "fi", "en"):
+        assert f"bot/locales/{language}/LC_MESSAGES/meetbot.mo" in names

@@ -1,0 +1,73 @@
+"""Rendering replies into outbox rows, and the rate limits, without a network."""
+
+import asyncio
+from datetime import datetime, timezone
+
+from bot.delivery.limits import RateLimits
+from bot.delivery.render import outbox_rows, split_text
+from bot.delivery.sender import backoff
+from flows.outcome import Button, reply
+from flows.text import _
+
+NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
+
+
+def test_long_text_is_split_at_paragraphs_and_nothing_is_lost():
+    paragraphs = [f"Paragraph {i} " + "word " * 150 for i in range(12)]
+    text = "\n\n".join(paragraphs)
+    chunks = split_text(text)
+    assert len(chunks) > 1 and all(len(c) <= 4096 for c in chunks)
+    assert " ".join(" ".join(chunks).split()) == " ".join(text.split())
+
+
+def test_unbroken_text_is_cut_hard_rather_than_lost():
+    chunks = split_text("x" * 9000)
+    assert [len(c) for c in chunks] == [4096, 4096, 808]
+
+
+def test_buttons_go_on_the_last_part_and_carry_the_version():
+    long = reply(_("{text}", text="y " * 3000), buttons=[[Button("OK", "setup:create")]])
+    rows = outbox_rows(long, 5, "en", 42, NOW)
+    assert len(rows) == 2 and "reply_markup" not in rows[0].payload
+    assert rows[1].payload["reply_markup"] == {"inline_keyboard": [[{"text": "OK", "callback_data": "42|setup:create"}]]}
+
+
+def test_names_with_html_are_escaped_in_text_but_not_in_buttons():
+    r = reply(_("Welcome, {name}!", name="<b>Bo</b> & co"), buttons=[[Button(_("Use “{name}”", name="<Bo>"), "x")]])
+    (row,) = outbox_rows(r, 5, "en", 1, NOW)
+    assert "&lt;b&gt;Bo&lt;/b&gt; &amp; co" in row.payload["text"]
+    assert row.payload["reply_markup"]["inline_keyboard"][0][0]["text"] == "Use “<Bo>”"
+
+
+def test_qr_replies_become_photos():
+    r = reply(_("Link"), qr_url="https://t.me/x?start=abc", stamp_buttons=False, buttons=[[Button("Revoke", "rv:1")]])
+    (row,) = outbox_rows(r, 5, "en", 9, NOW)
+    assert row.method == "sendPhoto" and row.blob.startswith(b"\x89PNG")
+    assert row.payload["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "-|rv:1"
+
+
+def test_backoff_grows_and_is_capped():
+    assert backoff(1) < backoff(4) < 20
+    assert backoff(30) <= 300 * 1.25
+
+
+async def test_rate_limits_space_messages_globally_and_per_chat():
+    limits = RateLimits(global_rate=50, per_chat_rate=10, chat_burst=2)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for _ in range(5):
+        await limits.acquire(1)
+    # Two at once (the burst), then one every 0.1 s.
+    assert loop.time() - start >= 0.29
+    start = loop.time()
+    await asyncio.gather(*(limits.acquire(100 + i) for i in range(10)))
+    assert loop.time() - start >= 9 / 50 - 0.01
+
+
+async def test_a_429_pauses_everyone():
+    limits = RateLimits(global_rate=1000, per_chat_rate=1000)
+    limits.pause(0.3)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    await limits.acquire(7)
+    assert loop.time() - start >= 0.29
