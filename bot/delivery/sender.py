@@ -23,6 +23,7 @@ from bot.delivery.limits import RateLimits, retry_seconds
 
 log = logging.getLogger(__name__)
 
+STOP_GRACE = 5.0  # seconds a stopping sender waits for the calls under way
 LEASE = timedelta(seconds=30)  # how long a crashed sender's claim blocks its chats
 MAX_ATTEMPTS = 15  # with backoff capped at 5 minutes: about an hour of trying
 BATCH = 200  # chats per claim
@@ -47,6 +48,7 @@ class OutboxSender:
         self.in_flight_limit = max(30, int(limits.global_rate * 10))
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
+        self._stopping = False
         self.sent = 0
 
     def wake(self) -> None:
@@ -56,27 +58,41 @@ class OutboxSender:
         """Keep claiming chats while others are still being sent to, so a
         fresh reply never waits for a slow bulk send to another chat; but
         claim no more than can be sent well within a lease."""
-        in_flight: dict[asyncio.Task, int] = {}
+        in_flight: dict[asyncio.Task, list[OutboxMessage]] = {}
         while not stopping.is_set():
             self._wake.clear()  # before looking, so a wake-up during the look is not lost
             chats = []
-            if sum(in_flight.values()) < self.in_flight_limit:
+            if sum(map(len, in_flight.values())) < self.in_flight_limit:
                 try:
                     chats = await self._claim()
                 except Exception:  # the database went away for a moment: try again soon
                     log.exception("outbox claim failed")
             for rows in chats:
                 task = asyncio.create_task(self._send_chat(rows))
-                in_flight[task] = len(rows)
+                in_flight[task] = rows
                 task.add_done_callback(lambda t: in_flight.pop(t, None))
             if not chats:
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=0.5)
                 except TimeoutError:
                     pass
-        for task in list(in_flight):
-            task.cancel()
-        await asyncio.gather(*in_flight, return_exceptions=True)
+        # Stopping: finish the calls under way (so what Telegram accepted is
+        # recorded as sent, not sent again), start no new ones, and hand back
+        # every claim, so a restarted bot need not wait for leases to run out.
+        self._stopping = True
+        claims = {row.claim for rows in in_flight.values() for row in rows}
+        if in_flight:
+            _done, late = await asyncio.wait(list(in_flight), timeout=STOP_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        if claims:
+            async with self.sessionmaker() as session, session.begin():
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.claim.in_(claims), OutboxMessage.status == "pending")
+                    .values(claim=None, claimed_until=None)
+                )
 
     async def drain_once(self) -> int:
         """Send what is due now and wait for it (tests, benchmarks, `purge`)."""
@@ -131,6 +147,9 @@ class OutboxSender:
     async def _send_chat(self, rows: list[OutboxMessage]) -> None:
         """One chat's messages, in order; stop at the first that must wait."""
         for i, row in enumerate(rows):
+            if self._stopping:
+                await self._release(rows[i:])
+                return
             if not await self._still_ours(row):
                 return  # our lease ran out and the chat was claimed again
             # Pace right before the call, so database latency cannot bunch sends up.
@@ -199,7 +218,10 @@ class OutboxSender:
             return await self.bot.send_message(row.chat_id, p["text"], parse_mode=p.get("parse_mode"),
                                                reply_markup=markup, disable_web_page_preview=True)
         if row.method == "sendPhoto":
-            return await self.bot.send_photo(row.chat_id, InputFile(row.blob, filename="qr.png"), caption=p.get("caption"),
+            return await self.bot.send_photo(row.chat_id, InputFile(row.blob, filename=p.get("filename", "picture.png")),
+                                             caption=p.get("caption"), parse_mode=p.get("parse_mode"), reply_markup=markup)
+        if row.method == "sendVoice":
+            return await self.bot.send_voice(row.chat_id, p["voice"], caption=p.get("caption"),
                                              parse_mode=p.get("parse_mode"), reply_markup=markup)
         if row.method == "sendDocument":
             return await self.bot.send_document(row.chat_id, InputFile(row.blob, filename=p.get("filename", "file")),

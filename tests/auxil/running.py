@@ -7,6 +7,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 from contextlib import asynccontextmanager
 
 from bot.app import Runtime
@@ -25,14 +26,18 @@ def settings_for(emulator, database_url: str, **overrides) -> Settings:
         # Telegram's per-chat pace is tested on its own (tests/e2e/test_durability.py);
         # journeys need not wait a second between two messages.
         send_rate_per_chat=50.0,
+        # Reminders are tested with their own times and clock; by default the
+        # night is no different, and the scheduler looks often.
+        quiet_hours="",
+        scheduler_interval=0.2,
     )
     values.update(overrides)
     return Settings(**values)
 
 
 @asynccontextmanager
-async def running_bot(emulator, database_url: str, **overrides):
-    runtime = Runtime(settings_for(emulator, database_url, **overrides))
+async def running_bot(emulator, database_url: str, *, clock=None, **overrides):
+    runtime = Runtime(settings_for(emulator, database_url, **overrides), clock=clock)
     await runtime.start()
     try:
         yield runtime
@@ -50,24 +55,30 @@ def env_for(emulator, database_url: str) -> dict[str, str]:
         MEETBOT_DEFAULT_LOCALE="en",
         MEETBOT_POLL_TIMEOUT="1",
         MEETBOT_SEND_RATE_PER_CHAT="50",
+        MEETBOT_QUIET_HOURS="",
+        MEETBOT_SCHEDULER_INTERVAL="0.2",
     )
     return env
 
 
 async def start_bot_process(emulator, database_url: str) -> subprocess.Popen:
-    """`meetbot run` as its own process, so a test can kill -9 it."""
+    """`meetbot run` as its own process, so a test can kill -9 it. Its log
+    goes to a file: a pipe nobody reads would fill up and stop the process."""
+    log = tempfile.TemporaryFile()
+    polls_before = len(emulator.calls_of("getUpdates"))
     process = await asyncio.to_thread(
         subprocess.Popen,
         [sys.executable, "-m", "bot.cli", "run"],
         env=env_for(emulator, database_url),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
-    # Wait until it has registered its commands: it is then polling.
-    for _ in range(300):
-        if emulator.commands(language_code="en"):
+    # Wait until this process polls (an earlier bot may have polled this emulator before).
+    for _ in range(400):
+        if len(emulator.calls_of("getUpdates")) > polls_before:
             return process
         if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode())
+            log.seek(0)
+            raise RuntimeError(log.read().decode())
         await asyncio.sleep(0.05)
     raise TimeoutError("the bot process did not start")
