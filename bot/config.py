@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from flows.timing import Timing, parse_durations, parse_quiet_hours
+
 SUPPORTED_LOCALES = ("sv", "da", "fi", "en")
 
 
@@ -29,6 +31,12 @@ class Settings(BaseSettings):
     send_rate_global: float = Field(default=28.0, gt=0)  # a little under 30: meeting a 429 costs more
     send_rate_per_chat: float = Field(default=1.0, gt=0)
     log_level: str = Field(default="INFO")
+    # Fernet keys (comma-separated, newest first); free-text answers are encrypted with the first.
+    encryption_key: SecretStr | None = Field(default=None)
+    # Preparation reminders: how long before the meeting (72h, 24h, 90m, 45s).
+    prep_reminder_leads: str = Field(default="72h,24h")
+    quiet_hours: str = Field(default="21-8", description="no reminders between these local hours; empty for none")
+    scheduler_interval: float = Field(default=30.0, gt=0, description="seconds between looks for due reminders")
 
     @field_validator("default_locale")
     @classmethod
@@ -45,6 +53,31 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
         return value
+
+
+    @field_validator("prep_reminder_leads")
+    @classmethod
+    def _durations(cls, value: str) -> str:
+        parse_durations(value)
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from bot.storage.sealing import Sealer
+
+            Sealer.from_setting(value.get_secret_value())  # refuses a malformed key at start-up
+        return value
+
+    def timing(self) -> Timing:
+        return Timing(parse_durations(self.prep_reminder_leads), parse_quiet_hours(self.quiet_hours))
 
 
 @lru_cache(maxsize=1)
