@@ -95,6 +95,8 @@ class Meeting(Base):
     place: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="planned")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Set when the coordinator opens preparation early; else the model's lead time applies.
+    prep_opens_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Participant(Base):
@@ -106,6 +108,83 @@ class Participant(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Preparation(Base):
+    """One person's preparation for one meeting: how far they got, and how
+    often they were reminded. No row: they have not been told it is open."""
+
+    __tablename__ = "preparations"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="invited")  # invited | started | finished
+    position: Mapped[int] = mapped_column(Integer, default=0)  # the question to resume at
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    invited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Answer(Base):
+    """An answer to a preparation question. `content` is JSON, sealed
+    (encrypted) when a key is configured; `visibility` is its author's choice."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # text | voice | choice | scale | columns | network_map | skipped
+    content: Mapped[str | None] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(16))  # meeting | coordinator | private
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Task(Base):
+    """Something agreed at a meeting: what, by when, and how it stands.
+    `what` is sealed like answers when a key is configured."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"), index=True)
+    what: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done | cancelled
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TaskOwner(Base):
+    __tablename__ = "task_owners"
+    __table_args__ = (UniqueConstraint("task_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Job(Base):
+    """Timed work (reminders): a worker asks for what is due and marks each
+    job done in the same transaction as the messages it queues, so two
+    processes never send the same reminder."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_jobs_due", "done_at", "due_at"),)
 
 
 class Invite(Base):
