@@ -21,6 +21,9 @@ from bot.delivery.sender import OutboxSender
 from bot.engine import Engine
 from bot.i18n import resolve_locale
 from bot.inbox import Dispatcher, Poller
+from bot.planner import Planner
+from bot.scheduler import Scheduler
+from bot.storage.sealing import Sealer
 from flows.context import Config
 from flows.meeting_models import load_models
 from flows.outcome import reply
@@ -61,12 +64,14 @@ class Runtime:
         self.application = build_application(settings)
         self.models = load_models(*([settings.models_dir] if settings.models_dir else []))
         self._engine_options = {k: v for k, v in (("clock", clock), ("token_factory", token_factory)) if v}
+        self._clock = clock
         self.stopping = asyncio.Event()
         self.tasks: list[asyncio.Task] = []
         self.engine: Engine | None = None
         self.sender: OutboxSender | None = None
         self.poller: Poller | None = None
         self.dispatcher: Dispatcher | None = None
+        self.scheduler: Scheduler | None = None
 
     async def start(self) -> None:
         await self.application.initialize()
@@ -77,12 +82,18 @@ class Runtime:
             invite_ttl=timedelta(days=self.settings.invite_ttl_days),
             bot_username=me.username,
         )
+        timing = self.settings.timing()
+        sealer = Sealer.from_setting(self.settings.encryption_key.get_secret_value() if self.settings.encryption_key else None)
         self.engine = Engine(self.sessionmaker, models=self.models, config=config,
-                             default_locale=self.settings.default_locale, **self._engine_options)
+                             default_locale=self.settings.default_locale, sealer=sealer,
+                             planner=Planner(self.models, timing), **self._engine_options)
         limits = RateLimits(self.settings.send_rate_global, self.settings.send_rate_per_chat)
         self.sender = OutboxSender(self.sessionmaker, self.application.bot, limits)
         self.poller = Poller(self.sessionmaker, self.application, timeout=self.settings.poll_timeout)
         self.dispatcher = Dispatcher(self.sessionmaker, self.application, on_failure=self._apologise)
+        self.scheduler = Scheduler(self.sessionmaker, models=self.models, timing=timing,
+                                   default_locale=self.settings.default_locale, interval=self.settings.scheduler_interval,
+                                   wake_sender=self.sender.wake, **({"clock": self._clock} if self._clock else {}))
         data = self.application.bot_data
         data["engine"] = self.engine
         data["wake_sender"] = self.sender.wake
@@ -93,6 +104,7 @@ class Runtime:
             asyncio.create_task(self._supervised(lambda: self.poller.run(self.stopping, self.dispatcher.wake)), name="poller"),
             asyncio.create_task(self._supervised(lambda: self.dispatcher.run(self.stopping)), name="dispatcher"),
             asyncio.create_task(self._supervised(lambda: self.sender.run(self.stopping)), name="sender"),
+            asyncio.create_task(self._supervised(lambda: self.scheduler.run(self.stopping)), name="scheduler"),
         ]
 
     async def _supervised(self, loop_factory) -> None:
@@ -111,6 +123,7 @@ class Runtime:
         self.stopping.set()
         self.dispatcher.wake()
         self.sender.wake()
+        self.scheduler.wake()
         for task in self.tasks:
             if task.get_name() == "poller":
                 task.cancel()  # it may sit in a long poll; its offset is already stored

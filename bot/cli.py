@@ -30,6 +30,7 @@ def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL, and a Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its start-up chatter is not news
     if settings.token is not None:
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactSecret(settings.token.get_secret_value()))

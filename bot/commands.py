@@ -16,6 +16,7 @@ from flows.text import _
 log = logging.getLogger(__name__)
 
 EVERYONE = (
+    ("prep", _("Prepare for your meeting")),
     ("meetings", _("Your meetings")),
     ("help", _("What I can do")),
     ("language", _("Choose your language")),
@@ -27,6 +28,7 @@ COORDINATOR = (
     ("new", _("Create a case and its first meeting")),
     ("meetings", _("Your cases and meetings")),
     ("invite", _("Invite links and QR codes")),
+    ("prep", _("Who has prepared, and what they shared")),
     ("help", _("What I can do")),
     ("language", _("Choose your language")),
     ("privacy", _("What is stored and who sees it")),

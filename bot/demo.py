@@ -2,8 +2,10 @@
 
 An operator makes a coordinator; the coordinator creates a case and invite
 links; three participants join in different languages (one tries a made-up
-link first, one sends a sticker); then each person's chat is printed as their
-phone would show it."""
+link first, one sends a sticker); two of them prepare (a family member with
+a network map and a note for herself, a network member who finishes), and
+the coordinator looks at who has prepared and what was shared; then each
+person's chat is printed as their phone would show it."""
 
 from __future__ import annotations
 
@@ -25,10 +27,14 @@ TIMEOUT = 15.0
 
 
 async def _act(user, action, contains: str | None = None):
+    """Act, and wait until the bot has said all it will say about it, as a
+    person reads to the end before pressing the next button."""
     before = len(user.messages)
     await action
     predicate = (lambda m: contains in (m.text or "") or contains in (m.caption or "")) if contains else None
-    return await user.wait_for(predicate, after=before, timeout=TIMEOUT)
+    reply = await user.wait_for(predicate, after=before, timeout=TIMEOUT)
+    await user.wait_until_answered(timeout=TIMEOUT, quiet=0.15)
+    return reply
 
 
 def _button(user, position: tuple[int, int] = (0, 0)) -> str:
@@ -57,7 +63,7 @@ async def play(emulator: BotApiEmulator, runtime: Runtime) -> list:
     await _act(cia, cia.press(_button(cia, (0, 0))))
     await _act(cia, cia.press(_button(cia, (0, 0))))
 
-    meeting_day = (datetime.now(timezone.utc) + timedelta(days=10)).date()
+    meeting_day = (datetime.now(timezone.utc) + timedelta(days=5)).date()  # preparation is open
     await _act(cia, cia.send_command("new"))
     await _act(cia, cia.send_text("Familjen A <Sjöberg & co>"))
     await _act(cia, cia.press(_button(cia, (0, 0))))  # the systemic meeting
@@ -85,8 +91,63 @@ async def play(emulator: BotApiEmulator, runtime: Runtime) -> list:
     await _join(aino, professional)
 
     await _act(cia, cia.send_command("meetings"))
+    await _prepare_family(anna)
+    await _prepare_network(lars)
+    await _act(cia, cia.send_command("prep"))
+    await _act(cia, cia.press(_button(cia, (0, 0))))  # shared answers by question
     await asyncio.sleep(0.5)  # let the last notices arrive
     return [cia, anna, lars, aino]
+
+
+async def _start_preparing(user) -> None:
+    notice = await user.wait_for(
+        lambda m: any(b.callback_data.startswith("-|prep:go") for row in m.buttons for b in row if b.callback_data),
+        timeout=TIMEOUT)
+    await _act(user, user.press(notice.buttons[0][0].text, message=notice))
+
+
+async def _prepare_family(anna) -> None:
+    """Anna (Danish) answers the first question in two messages, draws her
+    network map, keeps her third answer to herself, and pauses."""
+    await _start_preparing(anna)
+    await _act(anna, anna.send_text("Morgenerne er svære: han vil ikke op, og vi kommer for sent i skole."))
+    await _act(anna, anna.send_text("Aftenerne er roligere, især når mormor er der."))
+    await _act(anna, anna.press(_button(anna, (0, 0))))  # next
+    for name, kind_row, close_row in (("Mormor Eva", 0, 0), ("Fodboldtræner Ali", 1, 1), ("Lærer Hanne", 2, 1)):
+        await _act(anna, anna.send_text(name))
+        await _act(anna, anna.press(_button(anna, (kind_row, 0))))
+        await _act(anna, anna.press(_button(anna, (close_row, 0))))
+    await _act(anna, anna.press(_button(anna, (0, 0))))  # the map is ready: a picture
+    await _act(anna, anna.press(_button(anna, (0, 0))))  # it is right
+    await _act(anna, anna.press(_button(anna, (0, 0))))  # who sees it
+    await _act(anna, anna.press(_button(anna, (2, 0))))  # only me
+    await _act(anna, anna.send_text("Jeg er bange for, at jeg ikke slår til."))
+    await _act(anna, anna.press(_button(anna, (0, 0))))  # next
+    pause = anna.bot_messages[-1].buttons[-1][0].text
+    await _act(anna, anna.press(pause))
+
+
+async def _prepare_network(lars) -> None:
+    """Lars (Swedish) skips the map, answers the rest and finishes."""
+    await _start_preparing(lars)
+    answers = iter((
+        "Flytten i höstas har varit svår för honom.",
+        "Hur vi kan hjälpa till på morgnarna.",
+        "Han verkar glad när vi ses på helgerna, men trött.",
+        "Jag kan köra honom till fotbollen på tisdagar.",
+    ))
+    await _act(lars, lars.press(_button(lars, (2, 0))))  # skip the map
+    while True:
+        last = lars.bot_messages[-1]
+        if not any(b.callback_data and b.callback_data.endswith("prep:v") for row in last.buttons for b in row):
+            break  # the summary
+        answer = next(answers, None)
+        if answer is None:
+            await _act(lars, lars.press(last.buttons[-2][-1].text))  # skip
+            continue
+        await _act(lars, lars.send_text(answer))
+        await _act(lars, lars.press(_button(lars, (0, 0))))  # next
+    await _act(lars, lars.press(_button(lars, (0, 0))))  # done
 
 
 async def run_demo(keep_database: str | None = None) -> int:
@@ -99,6 +160,7 @@ async def run_demo(keep_database: str | None = None) -> int:
                 token=emulator.token, database_url=url, api_base_url=emulator.base_url,
                 api_file_url=emulator.base_file_url, default_locale="sv", poll_timeout=1,
                 send_rate_per_chat=20.0,  # an emulator has no reason to make the demo wait
+                quiet_hours="", scheduler_interval=0.2,  # the demo plays at any hour, without waiting
             )
             runtime = Runtime(settings)
             await runtime.start()

@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.db.models import Conversation, InboundUpdate, Person
 from bot.delivery.render import clear_buttons_row, outbox_rows
 from bot.i18n import render, resolve_locale
+from bot.planner import Planner
 from bot.storage.changes import Actor, apply
 from bot.storage.context import load_context
+from bot.storage.sealing import Sealer
 from bot.storage.tokens import new_token
 from flows import router
 from flows.context import Config
@@ -60,6 +62,8 @@ class Engine:
         default_locale: str,
         clock: Callable[[], datetime] = _utcnow,
         token_factory: Callable[[], str] = new_token,
+        sealer: Sealer | None = None,
+        planner: Planner | None = None,
     ):
         self.sessionmaker = sessionmaker
         self.models = models
@@ -67,6 +71,8 @@ class Engine:
         self.default_locale = default_locale
         self.clock = clock
         self.token_factory = token_factory
+        self.sealer = sealer or Sealer()
+        self.planner = planner
         # Updates this process handled since the dispatcher last looked: it
         # then needs no second transaction to learn that.
         self.handled_ids: set[int] = set()
@@ -92,13 +98,15 @@ class Engine:
                 config=self.config,
                 default_locale=self.default_locale,
                 new_token=self.token_factory,
+                sealer=self.sealer,
             )
             if person is not None and person.blocked_at is not None:
                 person.blocked_at = None  # they write again, so they unblocked us
             result = router.handle(event, ctx)
 
             actor = Actor(user_id=sender.user_id, chat_id=sender.chat_id,
-                          telegram_language=sender.language_code, person=person, now=now)
+                          telegram_language=sender.language_code, person=person, now=now,
+                          sealer=self.sealer, planner=self.planner)
             for change in result.changes:
                 await apply(change, session, actor)
 

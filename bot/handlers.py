@@ -64,7 +64,13 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
          if getattr(message, k, None)),
         "other",
     )
-    await _handle(update, context, OtherMessage(kind))
+    voice = message.voice
+    if voice is None:
+        await _handle(update, context, OtherMessage(kind))
+        return
+    duration = voice.duration  # an int, or a timedelta in newer python-telegram-bot
+    seconds = int(duration.total_seconds()) if hasattr(duration, "total_seconds") else int(duration or 0)
+    await _handle(update, context, OtherMessage(kind, voice.file_id, seconds))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -41,6 +41,7 @@ def help_text(ctx: Context) -> T:
             "/new – create a case and its first meeting\n"
             "/meetings – your cases and meetings\n"
             "/invite – invite links and QR codes for a case\n"
+            "/prep – who has prepared, and the answers shared with you\n"
             "/language – choose your language\n"
             "/privacy – what is stored and who sees it\n"
             "/forget – erase your data\n"
@@ -48,12 +49,13 @@ def help_text(ctx: Context) -> T:
         )
     return _(
         "<b>What you can do</b>\n\n"
+        "/prep – prepare for your next meeting\n"
         "/meetings – your meetings\n"
         "/language – choose your language\n"
         "/privacy – what is stored and who sees it\n"
         "/forget – erase everything about you\n"
         "/cancel – stop what you are doing\n\n"
-        "Your coordinator will tell you when there is something to prepare."
+        "I will tell you when there is something to prepare."
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -65,6 +65,66 @@ class InviteView:
 
 
 @dataclass(frozen=True)
+class AnswerView:
+    kind: str  # text | voice | choice | scale | columns | network_map | skipped
+    value: dict
+    visibility: str
+
+
+@dataclass(frozen=True)
+class PrepView:
+    """One person's preparation for one meeting, as far as they may see it."""
+
+    meeting_id: int
+    case_id: int
+    pseudonym: str
+    model_id: str
+    meeting_type: str
+    starts_at: datetime
+    opens_at: datetime
+    timezone: str
+    meeting_status: str
+    role: str
+    follow_up: bool
+    status: str  # new | invited | started | finished
+    position: int = 0
+    answers: dict = field(default_factory=dict)  # question id -> AnswerView
+    previous_tasks: tuple[tuple[str, str], ...] = ()  # (what, status) agreed last time, for follow-ups
+
+
+@dataclass(frozen=True)
+class PrepPerson:
+    person_id: int
+    chat_id: int
+    name: str
+    role: str
+    status: str  # new | invited | started | finished
+    answered: int
+    total: int
+
+
+@dataclass(frozen=True)
+class SharedAnswer:
+    person_id: int
+    name: str
+    role: str
+    question_id: str
+    answer: AnswerView
+
+
+@dataclass(frozen=True)
+class PrepOverview:
+    """What a coordinator sees of a meeting's preparation: never private notes."""
+
+    case: CaseView
+    meeting: MeetingView
+    opens_at: datetime
+    follow_up: bool
+    people: tuple[PrepPerson, ...] = ()
+    shared: tuple[SharedAnswer, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     default_timezone: str = "Europe/Stockholm"
     invite_ttl: timedelta = timedelta(days=14)
@@ -85,6 +145,10 @@ class Context:
     version: int = 0
     coordinated_cases: tuple[CaseView, ...] = ()
     invite: InviteView | None = None  # from a /start payload, the state, or a button
+    # Loaded only for preparation events: the person's open preparations, or
+    # the coordinator's overview of the case in question.
+    preparations: tuple[PrepView, ...] = ()
+    prep_overview: PrepOverview | None = None
 
     def case(self, case_id: int) -> CaseView | None:
         return next((c for c in self.coordinated_cases if c.id == case_id), None)

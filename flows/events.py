@@ -27,6 +27,8 @@ class OtherMessage:
     """A sticker, photo, voice note, file, location...: something not text."""
 
     kind: str
+    file_id: str | None = None  # a voice note's Telegram file, kept as a reference
+    duration: int = 0
 
 
 Event = TextMessage | Command | ButtonPress | OtherMessage

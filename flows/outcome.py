@@ -20,6 +20,13 @@ class Button:
 
 
 @dataclass(frozen=True)
+class NetworkMap:
+    """A picture of a network map, drawn by the Telegram side in the reader's language."""
+
+    people: tuple[tuple[str, str, int], ...]  # (name, kind, closeness)
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message to one chat. `chat_id=None` means the chat of the event."""
 
@@ -33,6 +40,8 @@ class Reply:
     # recognisable; notices to other people carry none.
     stamp_buttons: bool = True
     language: str | None = None  # render in this language instead of the reader's stored one
+    picture: NetworkMap | None = None  # send as a photo of this map, the text as its caption
+    voice: str | None = None  # send this Telegram voice file (by file_id), the text as its caption
 
 
 def reply(*parts: T, buttons=(), **kwargs: Any) -> Reply:
@@ -104,7 +113,57 @@ class ErasePerson:
     pass
 
 
-Change = BecomeCoordinator | JoinCase | CreateCase | CreateInvite | RevokeInvite | SetLanguage | ErasePerson
+@dataclass(frozen=True)
+class SaveAnswer:
+    meeting_id: int
+    question_id: str
+    kind: str
+    value: dict
+    visibility: str
+
+
+@dataclass(frozen=True)
+class SetAnswerVisibility:
+    meeting_id: int
+    question_id: str
+    visibility: str
+
+
+@dataclass(frozen=True)
+class SetPrepProgress:
+    meeting_id: int
+    position: int
+    status: str  # started | finished
+
+
+@dataclass(frozen=True)
+class OpenPreparation:
+    """The coordinator opens preparation now instead of at the model's lead time."""
+
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class Audit:
+    """Something worth a line in the case's audit trail (viewed the digest, nudged someone)."""
+
+    case_id: int
+    action: str
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NotePrepReminder:
+    """A coordinator reminded a person by hand: it counts like a reminder."""
+
+    meeting_id: int
+    person_id: int
+
+
+Change = (
+    BecomeCoordinator | JoinCase | CreateCase | CreateInvite | RevokeInvite | SetLanguage | ErasePerson
+    | SaveAnswer | SetAnswerVisibility | SetPrepProgress | OpenPreparation | Audit | NotePrepReminder
+)
 
 
 @dataclass(frozen=True)

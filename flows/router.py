@@ -7,16 +7,24 @@ then passed to the flow that made them; text goes to the current flow.
 
 from __future__ import annotations
 
-from flows import common, coordinating, forgetting, joining, setup
+from flows import common, coordinating, forgetting, joining, prep_overview, preparing, setup
 from flows.context import Context
 from flows.events import ButtonPress, Command, Event, OtherMessage, TextMessage
-from flows.outcome import IDLE, Outcome, outcome, reply
+from flows.outcome import Outcome, outcome, reply
 from flows.text import _
 
 UNSTAMPED = "-"
 
 # Flows that hold a conversation, by the name stored in the state.
-FLOWS = {m.FLOW: m for m in (joining, setup, coordinating, forgetting)}
+FLOWS = {m.FLOW: m for m in (joining, setup, coordinating, forgetting, preparing, prep_overview)}
+
+
+def _prep(ctx: Context) -> Outcome:
+    """/prep: the coordinator's overview, or a participant's own questions."""
+    if ctx.person is not None and ctx.person.is_coordinator:
+        return prep_overview.start(ctx)
+    return preparing.start(ctx)
+
 
 COMMANDS = {
     "help": common.show_help,
@@ -27,6 +35,7 @@ COMMANDS = {
     "new": setup.start,
     "meetings": coordinating.list_meetings,
     "invite": coordinating.start_invite,
+    "prep": _prep,
 }
 
 
@@ -53,6 +62,8 @@ def handle(event: Event, ctx: Context) -> Outcome:
             flow = FLOWS.get(ctx.state.flow)
             if flow is None:
                 return common.cannot_read(ctx)
+            if hasattr(flow, "on_other"):
+                return flow.on_other(ctx, event)
             again = flow.ask_again(ctx)
             return outcome(again.state, reply(_("I can only read text here.")), *again.replies)
     raise TypeError(f"unknown event {event!r}")
@@ -65,6 +76,8 @@ def _button(event: ButtonPress, ctx: Context) -> Outcome:
         # Buttons that outlive a conversation (revoking a link): authority is checked by the action.
         if parts[0] == "rv" and len(parts) == 2:
             return coordinating.revoke(ctx)
+        if parts[:2] == ["prep", "go"] and len(parts) == 3 and parts[2].isdigit():
+            return preparing.go(ctx, int(parts[2]))
         return common.forged_button(ctx)
     if not version.isdigit():
         return common.forged_button(ctx)

@@ -5,13 +5,16 @@ the reader's language, so a restart cannot change what is sent."""
 from __future__ import annotations
 
 import io
+import re
 
 import segno
 
 from bot.db.models import OutboxMessage
 from bot.i18n import render, render_parts
-from flows.outcome import Reply
+from flows.answers import KIND_NAMES
+from flows.outcome import NetworkMap, Reply
 from flows.router import stamp
+from flows.text import _
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -34,20 +37,51 @@ def keyboard(reply: Reply, language: str, version: int) -> dict | None:
     return {"inline_keyboard": rows}
 
 
+_TAG = re.compile(r"<(/?)([a-z]+)[^>]*>")
+_CLOSING_ROOM = 40  # room kept for closing tags that a cut leaves open
+
+
+def _open_tags(html_text: str) -> list[tuple[str, str]]:
+    """The (name, opening tag) pairs still open at the end of `html_text`."""
+    stack: list[tuple[str, str]] = []
+    for match in _TAG.finditer(html_text):
+        if match.group(1):
+            if stack and stack[-1][0] == match.group(2):
+                stack.pop()
+        else:
+            stack.append((match.group(2), match.group(0)))
+    return stack
+
+
+def _cut_at(window: str) -> int:
+    """Where to cut: a paragraph, a line, or a word boundary in the second
+    half of the window; never inside a tag or an entity such as &amp;."""
+    half = len(window) // 2
+    cut = next((c for c in (window.rfind("\n\n"), window.rfind("\n"), window.rfind(" ")) if c >= half), len(window))
+    lt, gt = window.rfind("<", 0, cut), window.rfind(">", 0, cut)
+    if lt > gt:
+        cut = lt
+    amp, semi = window.rfind("&", 0, cut), window.rfind(";", 0, cut)
+    if amp > semi and cut - amp <= 10:
+        cut = amp
+    return max(cut, 1)
+
+
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split at paragraph, then line, then word boundaries, never inside a tag."""
+    """Split a long HTML text into messages Telegram accepts: tags left open
+    at a cut are closed there and opened again in the next part, so nothing
+    is lost and every part parses."""
     chunks: list[str] = []
-    while len(text) > limit:
-        window = text[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"))
-        if cut <= 0:
-            cut = window.rfind(" ")
-        if cut <= 0 or window.rfind("<", 0, cut) > window.rfind(">", 0, cut):
-            cut = limit  # no safe boundary: a hard cut is better than losing text
-        chunks.append(text[:cut].rstrip())
+    prefix = ""
+    while len(prefix) + len(text) > limit:
+        cut = _cut_at(text[: limit - len(prefix) - _CLOSING_ROOM])
+        piece = prefix + text[:cut]
+        opened = _open_tags(piece)
+        chunks.append(piece.rstrip() + "".join(f"</{name}>" for name, _tag in reversed(opened)))
+        prefix = "".join(tag for _name, tag in opened)
         text = text[cut:].lstrip()
-    chunks.append(text)
-    return [c for c in chunks if c]
+    chunks.append(prefix + text)
+    return [c for c in chunks if c.strip()]
 
 
 def qr_png(url: str) -> bytes:
@@ -61,11 +95,26 @@ def outbox_rows(reply: Reply, chat_id: int, language: str, version: int, now) ->
     markup = keyboard(reply, language, version)
     common = {"chat_id": chat_id, "priority": reply.priority, "created_at": now, "not_before": now}
     if reply.qr_url:
-        payload = {"caption": text[:MAX_CAPTION], "parse_mode": "HTML", "reply_markup": markup}
+        payload = {"caption": text[:MAX_CAPTION], "parse_mode": "HTML", "reply_markup": markup, "filename": "qr.png"}
         return [OutboxMessage(method="sendPhoto", payload=payload, blob=qr_png(reply.qr_url), **common)]
+    if reply.voice:
+        payload = {"voice": reply.voice, "caption": text[:MAX_CAPTION], "parse_mode": "HTML", "reply_markup": markup}
+        return [OutboxMessage(method="sendVoice", payload=payload, **common)]
+    if reply.picture is not None:
+        blob = map_png(reply.picture, language)
+        if len(text) <= MAX_CAPTION:
+            payload = {"caption": text, "parse_mode": "HTML", "reply_markup": markup, "filename": "network-map.png"}
+            return [OutboxMessage(method="sendPhoto", payload=payload, blob=blob, **common)]
+        # A long list does not fit under a picture: the picture first, then the text with the buttons.
+        picture = OutboxMessage(method="sendPhoto", payload={"filename": "network-map.png"}, blob=blob, **common)
+        return [picture, *_text_rows(text, markup, common)]
     if reply.edit_message_id is not None:
         payload = {"message_id": reply.edit_message_id, "text": text[:MAX_TEXT], "parse_mode": "HTML", "reply_markup": markup}
         return [OutboxMessage(method="editMessageText", payload=payload, **common)]
+    return _text_rows(text, markup, common)
+
+
+def _text_rows(text: str, markup: dict | None, common: dict) -> list[OutboxMessage]:
     chunks = split_text(text)
     rows = []
     for i, chunk in enumerate(chunks):
@@ -74,6 +123,14 @@ def outbox_rows(reply: Reply, chat_id: int, language: str, version: int, now) ->
             payload["reply_markup"] = markup
         rows.append(OutboxMessage(method="sendMessage", payload=payload, **common))
     return rows
+
+
+def map_png(picture: NetworkMap, language: str) -> bytes:
+    from bot.pictures.network_map import MapPerson, network_map_png  # Pillow loads only when a map is drawn
+
+    labels = {kind: render(name, language, plain=True) for kind, name in KIND_NAMES.items()}
+    people = [MapPerson(name, kind, closeness) for name, kind, closeness in picture.people]
+    return network_map_png(people, centre=render(_("The child"), language, plain=True), kind_labels=labels)
 
 
 def clear_buttons_row(chat_id: int, message_id: int, now) -> OutboxMessage:

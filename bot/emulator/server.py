@@ -29,7 +29,7 @@ from bot.emulator.users import Button, ChatMessage, EmulatedUser
 log = logging.getLogger(__name__)
 
 # The calls that put something in front of a person; faults and flood control apply to these.
-SENDING = frozenset({"sendMessage", "sendPhoto", "sendDocument", "editMessageText",
+SENDING = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendVoice", "editMessageText",
                      "editMessageCaption", "editMessageReplyMarkup"})
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 # Parameters Telegram expects JSON-serialized when they arrive as form fields.
@@ -739,6 +739,20 @@ class BotApiEmulator:
             name, data = stored.filename, stored.data
         return self._deliver(user, p, {"document": doc, **extra}, text="", html=html,
                              document=(name, data), caption=caption)
+
+    async def api_sendVoice(self, p: _Params) -> dict:
+        user = self._chat(p)
+        extra, caption, html = self._caption(p)
+        stored, upload = self._input_file(p, "voice", "voice")
+        if upload is not None:
+            voice = self.register_file(upload.data, "voice", upload.filename, upload.mime_type or "audio/ogg")
+        else:
+            assert stored is not None
+            voice = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                     "file_size": len(stored.data), "mime_type": stored.mime_type}
+        voice["duration"] = int(p.get("duration") or 0)  # Telegram always answers with one
+        return self._deliver(user, p, {"voice": voice, **extra}, text="", html=html, caption=caption,
+                             media="voice message")
 
     async def api_editMessageText(self, p: _Params) -> dict:
         user = self._chat(p)

@@ -4,7 +4,6 @@ and they can be asked what they see."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import re
 import secrets
@@ -193,6 +192,10 @@ class EmulatedUser:
     async def send_text(self, text: str) -> dict:
         if not text.strip():
             raise ValueError("Telegram apps do not send empty messages")
+        # Telegram apps send a longer text as several messages of at most 4096 characters.
+        while len(text) > 4096:
+            part, text = text[:4096], text[4096:]
+            self._send({"text": part, "entities": detect_entities(part)}, text=part)
         return self._send({"text": text, "entities": detect_entities(text)}, text=text)
 
     async def send_command(self, command: str, payload: str | None = None) -> dict:

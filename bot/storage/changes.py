@@ -2,34 +2,48 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from functools import singledispatch
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import AuditEntry, Case, Invite, Meeting, Participant, Person
+from bot.db.models import Answer, AuditEntry, Case, Invite, Meeting, Participant, Person, Preparation
+from bot.planner import Planner
+from bot.storage.preparation import next_meeting, opens_at
+from bot.storage.sealing import Sealer
 from bot.storage.tokens import token_hash
 from flows.outcome import (
+    Audit,
     BecomeCoordinator,
     CreateCase,
     CreateInvite,
     ErasePerson,
     JoinCase,
+    NotePrepReminder,
+    OpenPreparation,
     RevokeInvite,
+    SaveAnswer,
+    SetAnswerVisibility,
     SetLanguage,
+    SetPrepProgress,
 )
 
 
 class Actor:
-    """Who caused the changes: the Telegram user, and their person row once there is one."""
+    """Who caused the changes (the Telegram user, and their person row once
+    there is one), and the services writing them needs."""
 
-    def __init__(self, *, user_id: int, chat_id: int, telegram_language: str | None, person: Person | None, now: datetime):
+    def __init__(self, *, user_id: int, chat_id: int, telegram_language: str | None, person: Person | None, now: datetime,
+                 sealer: Sealer | None = None, planner: Planner | None = None):
         self.user_id = user_id
         self.chat_id = chat_id
         self.telegram_language = telegram_language
         self.person = person
         self.now = now
+        self.sealer = sealer or Sealer()
+        self.planner = planner
 
 
 def audit(session: AsyncSession, actor: Actor, action: str, case_id: int | None = None, **detail) -> None:
@@ -75,6 +89,13 @@ async def _(change: JoinCase, session, actor):
     await _ensure_person(session, actor, change.name, change.language)
     session.add(Participant(case_id=change.case_id, person_id=actor.person.id, role=change.role, joined_at=actor.now))
     audit(session, actor, "joined", change.case_id, role=change.role, invite=change.invite_id)
+    case = await session.get(Case, change.case_id)
+    meeting = await next_meeting(session, case.id, actor.now)
+    model = actor.planner.models.get(case.model_id) if actor.planner else None
+    if meeting is not None and model is not None and meeting.status == "planned":
+        meeting_type = model.meeting_type(meeting.meeting_type)
+        if meeting_type.questions_for(change.role) and opens_at(meeting, meeting_type, case.timezone) <= actor.now < meeting.starts_at:
+            actor.planner.announce_to(session, meeting.id, actor.person.id, actor.now)
 
 
 @apply.register
@@ -88,8 +109,12 @@ async def _(change: CreateCase, session, actor):
     )
     session.add(case)
     await session.flush()
-    session.add(Meeting(case_id=case.id, meeting_type=change.meeting_type, starts_at=change.starts_at,
-                        place=change.place, created_at=actor.now))
+    meeting = Meeting(case_id=case.id, meeting_type=change.meeting_type, starts_at=change.starts_at,
+                      place=change.place, created_at=actor.now, status="planned")
+    session.add(meeting)
+    await session.flush()
+    if actor.planner:
+        await actor.planner.plan_meeting(session, meeting, case, actor.now)
     audit(session, actor, "created_case", case.id, model=change.model_id)
 
 
@@ -128,3 +153,71 @@ async def _(change: ErasePerson, session, actor):
         audit(session, actor, "erased_person", case_id)
     await session.execute(delete(Participant).where(Participant.person_id == person.id))
     await session.delete(person)
+
+
+async def _preparation(session, meeting_id: int, person_id: int, now) -> Preparation:
+    prep = await session.scalar(select(Preparation).where(Preparation.meeting_id == meeting_id, Preparation.person_id == person_id))
+    if prep is None:
+        prep = Preparation(meeting_id=meeting_id, person_id=person_id, status="invited", position=0, reminders_sent=0)
+        session.add(prep)
+    return prep
+
+
+async def _answer(session, meeting_id: int, person_id: int, question_id: str) -> Answer | None:
+    return await session.scalar(select(Answer).where(
+        Answer.meeting_id == meeting_id, Answer.person_id == person_id, Answer.question_id == question_id))
+
+
+@apply.register
+async def _(change: SaveAnswer, session, actor):
+    row = await _answer(session, change.meeting_id, actor.person.id, change.question_id)
+    if row is None:
+        row = Answer(meeting_id=change.meeting_id, person_id=actor.person.id, question_id=change.question_id)
+        session.add(row)
+    row.kind = change.kind
+    row.content = actor.sealer.seal(json.dumps(change.value, ensure_ascii=False)) if change.value else None
+    row.visibility = change.visibility
+    row.updated_at = actor.now
+    prep = await _preparation(session, change.meeting_id, actor.person.id, actor.now)
+    if prep.status == "invited":
+        prep.status, prep.started_at = "started", actor.now
+
+
+@apply.register
+async def _(change: SetAnswerVisibility, session, actor):
+    row = await _answer(session, change.meeting_id, actor.person.id, change.question_id)
+    if row is not None:
+        row.visibility = change.visibility
+        row.updated_at = actor.now
+
+
+@apply.register
+async def _(change: SetPrepProgress, session, actor):
+    prep = await _preparation(session, change.meeting_id, actor.person.id, actor.now)
+    prep.position = change.position
+    if change.status == "finished":
+        prep.status, prep.finished_at = "finished", actor.now
+    elif prep.status != "finished":  # changing an answer afterwards keeps it finished
+        prep.status = "started"
+        prep.started_at = prep.started_at or actor.now
+
+
+@apply.register
+async def _(change: OpenPreparation, session, actor):
+    meeting = await session.get(Meeting, change.meeting_id)
+    case = await session.get(Case, meeting.case_id)
+    meeting.prep_opens_at = actor.now
+    if actor.planner:
+        await actor.planner.plan_meeting(session, meeting, case, actor.now)
+    audit(session, actor, "opened_preparation", case.id, meeting=meeting.id)
+
+
+@apply.register
+async def _(change: NotePrepReminder, session, actor):
+    prep = await _preparation(session, change.meeting_id, change.person_id, actor.now)
+    prep.reminders_sent = (prep.reminders_sent or 0) + 1
+
+
+@apply.register
+async def _(change: Audit, session, actor):
+    audit(session, actor, change.action, change.case_id, **change.detail)

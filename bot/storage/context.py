@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, Conversation, Invite, Meeting, Participant, Person
 from bot.i18n import resolve_locale
+from bot.storage.preparation import load_overview, load_preparations
+from bot.storage.sealing import Sealer
 from bot.storage.tokens import token_hash
 from flows.context import CaseView, Config, Context, InviteView, MeetingView, Membership, PersonView
 from flows.events import ButtonPress, Command, Event
@@ -17,6 +19,8 @@ from flows.outcome import State
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _REF = re.compile(r"^-\|rv:([0-9a-f]{16})$")
+_PREP_GO = re.compile(r"^-\|prep:go:\d+$")
+_OVERVIEW_CASE = re.compile(r"^\d+\|prepov:case:(\d+)$")
 
 
 async def load_context(
@@ -32,6 +36,7 @@ async def load_context(
     config: Config,
     default_locale: str,
     new_token,
+    sealer: Sealer,
 ) -> tuple[Context, Person | None, Conversation | None]:
     person = await session.scalar(select(Person).where(Person.telegram_user_id == user_id))
     conversation = await session.get(Conversation, chat_id)
@@ -45,6 +50,12 @@ async def load_context(
         if person.is_coordinator:
             cases = await _coordinated_cases(session, person.id)
     invite = await _invite(session, event, state, now)
+    preparations, overview = (), None
+    if person is not None and _about_preparation(event, state):
+        preparations = await load_preparations(session, person.id, now, models, sealer)
+        if person.is_coordinator:
+            case = _overview_case(event, state, cases)
+            overview = await load_overview(session, case, now, models, sealer) if case else None
     chosen = person.language if person is not None else state.language
     ctx = Context(
         now=now,
@@ -59,8 +70,31 @@ async def load_context(
         version=conversation.version if conversation else 0,
         coordinated_cases=cases,
         invite=invite,
+        preparations=preparations,
+        prep_overview=overview,
     )
     return ctx, person, conversation
+
+
+def _about_preparation(event: Event, state: State) -> bool:
+    if isinstance(event, Command):
+        return event.name == "prep"
+    if isinstance(event, ButtonPress) and (_PREP_GO.match(event.data) or _OVERVIEW_CASE.match(event.data)):
+        return True
+    return state.flow in ("prep", "prepov")
+
+
+def _overview_case(event: Event, state: State, cases: tuple[CaseView, ...]) -> CaseView | None:
+    """The case a coordinator's /prep is about: named by the button, the flow, or the only open one."""
+    case_id = None
+    if isinstance(event, ButtonPress) and (match := _OVERVIEW_CASE.match(event.data)):
+        case_id = int(match.group(1))
+    elif state.flow == "prepov" and not isinstance(event, Command):
+        case_id = state.data.get("case")
+    else:
+        open_cases = [c for c in cases if c.status == "open"]
+        case_id = open_cases[0].id if len(open_cases) == 1 else None
+    return next((c for c in cases if c.id == case_id), None)
 
 
 async def _meetings(session: AsyncSession, case_ids: list[int]) -> dict[int, list[MeetingView]]:

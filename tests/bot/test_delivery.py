@@ -22,7 +22,17 @@ def test_long_text_is_split_at_paragraphs_and_nothing_is_lost():
 
 def test_unbroken_text_is_cut_hard_rather_than_lost():
     chunks = split_text("x" * 9000)
-    assert [len(c) for c in chunks] == [4096, 4096, 808]
+    assert "".join(chunks) == "x" * 9000 and all(len(c) <= 4096 for c in chunks)
+
+
+def test_a_cut_inside_bold_text_closes_and_reopens_the_tag_and_never_splits_an_entity():
+    text = "<b>" + "a &amp; b " * 900 + "</b>"
+    chunks = split_text(text)
+    assert len(chunks) > 1 and all(len(c) <= 4096 for c in chunks)
+    for chunk in chunks:
+        assert chunk.startswith("<b>") and chunk.endswith("</b>")
+        assert chunk.count("&") == chunk.count("&amp;")
+    assert "".join(c.removeprefix("<b>").removesuffix("</b>") for c in chunks).replace(" ", "") == ("a&amp;b" * 900)
 
 
 def test_buttons_go_on_the_last_part_and_carry_the_version():

@@ -9,19 +9,20 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 from telegram import Bot, Update
 
-from bot.db.models import Case, InboundUpdate, OutboxMessage, Person
+from bot.app import build_application
+from bot.db.models import Case, OutboxMessage, Person
 from bot.delivery.limits import RateLimits
 from bot.delivery.sender import OutboxSender
 from bot.inbox import Poller
-from tests.auxil.people import act, make_coordinator
-from bot.app import build_application
+from tests.auxil.people import act
 from tests.auxil.running import running_bot, settings_for, start_bot_process
 
 
 async def test_kill_9_in_the_middle_of_new_resumes_where_the_person_was(emulator, database_url, tmp_path):
+    from datetime import timedelta
+
     from bot.coordinators import create_coordinator_invite
     from bot.db.engine import make_engine, make_sessionmaker
-    from datetime import timedelta
 
     process = await start_bot_process(emulator, database_url)
     try:

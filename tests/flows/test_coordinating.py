@@ -1,9 +1,9 @@
 """/invite and /meetings."""
 
-from flows.coordinating import token_ref
-from flows.outcome import CreateInvite, RevokeInvite
-from flows.events import ButtonPress
 from flows import router
+from flows.coordinating import token_ref
+from flows.events import ButtonPress
+from flows.outcome import CreateInvite, RevokeInvite
 from tests.auxil.flowctx import Chat, case, coordinator, ctx, invite
 
 

@@ -1,11 +1,11 @@
 """Joining through an invite, consent, and the commands everyone has."""
 
+from flows import router
+from flows.context import Membership, PersonView
+from flows.events import ButtonPress
 from flows.outcome import BecomeCoordinator, ErasePerson, JoinCase, SetLanguage
 from flows.router import stamp
-from flows.events import ButtonPress
-from flows import router
 from tests.auxil.flowctx import Chat, coordinator, ctx, invite
-from flows.context import Membership, PersonView
 
 
 def test_consent_name_role_then_joined_and_coordinator_told():

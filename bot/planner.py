@@ -1,0 +1,45 @@
+"""Turning a meeting's time into job rows: when preparation opens and when
+those who have not finished are reminded. Re-planning replaces the jobs not
+yet done, so a moved meeting (or preparation opened early) is simply planned again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Case, Job, Meeting
+from bot.storage.preparation import opens_at
+from flows.timing import Timing, polite_time, reminder_times
+
+PREP_OPEN = "prep_open"
+PREP_REMIND = "prep_remind"
+
+
+@dataclass(frozen=True)
+class Planner:
+    models: object
+    timing: Timing
+
+    async def plan_meeting(self, session: AsyncSession, meeting: Meeting, case: Case, now: datetime) -> None:
+        await session.execute(delete(Job).where(Job.meeting_id == meeting.id, Job.done_at.is_(None),
+                                                Job.kind.in_((PREP_OPEN, PREP_REMIND))))
+        model = self.models.get(case.model_id)
+        if model is None or meeting.status != "planned":
+            return
+        meeting_type = model.meeting_type(meeting.meeting_type)
+        if not meeting_type.questions:
+            return
+        opening = max(opens_at(meeting, meeting_type, case.timezone), now)
+        # Opening is announced politely too; if the night leaves no room, at once.
+        announce = polite_time(opening, case.timezone, self.timing.quiet_hours, before=meeting.starts_at) or opening
+        session.add(Job(kind=PREP_OPEN, meeting_id=meeting.id, due_at=announce))
+        for at in reminder_times(meeting.starts_at, opening, self.timing, case.timezone, meeting_type.max_reminders):
+            if at > announce:
+                session.add(Job(kind=PREP_REMIND, meeting_id=meeting.id, due_at=at))
+
+    def announce_to(self, session: AsyncSession, meeting_id: int, person_id: int, now: datetime) -> None:
+        """Someone joined while preparation is open: tell them now."""
+        session.add(Job(kind=PREP_OPEN, meeting_id=meeting_id, person_id=person_id, due_at=now))

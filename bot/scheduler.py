@@ -1,0 +1,134 @@
+"""The worker for timed jobs (preparation opening, reminders).
+
+It asks the database for what is due, and takes each job by marking it done
+with a conditional UPDATE in the same transaction as the messages it queues:
+if two processes see the same job, only one UPDATE matches, so nobody is
+reminded twice, and a crash before the commit leaves the job for the next look.
+A job that comes due in the night (the bot was down, say) waits for the morning."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.db.models import Answer, Case, Job, Meeting, Participant, Person, Preparation
+from bot.delivery.render import outbox_rows
+from bot.i18n import resolve_locale
+from bot.planner import PREP_OPEN, PREP_REMIND
+from bot.storage.preparation import is_follow_up, opens_at
+from flows import preparing
+from flows.context import PrepView
+from flows.timing import Timing, polite_time
+
+log = logging.getLogger(__name__)
+BATCH = 20
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Scheduler:
+    def __init__(self, sessionmaker: async_sessionmaker, *, models, timing: Timing, default_locale: str,
+                 interval: float, wake_sender: Callable[[], None] = lambda: None, clock: Callable[[], datetime] = _utcnow):
+        self.sessionmaker = sessionmaker
+        self.models = models
+        self.timing = timing
+        self.default_locale = default_locale
+        self.interval = interval
+        self.wake_sender = wake_sender
+        self.clock = clock
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            self._wake.clear()
+            if await self.run_due() == 0:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.interval)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def run_due(self) -> int:
+        """Runs the jobs due now; returns how many it ran."""
+        now = self.clock()
+        async with self.sessionmaker() as session:
+            due = list(await session.scalars(
+                select(Job.id).where(Job.done_at.is_(None), Job.due_at <= now).order_by(Job.due_at, Job.id).limit(BATCH)))
+        ran = 0
+        for job_id in due:
+            async with self.sessionmaker() as session, session.begin():
+                taken = await session.execute(
+                    update(Job).where(Job.id == job_id, Job.done_at.is_(None)).values(done_at=now))
+                if taken.rowcount != 1:
+                    continue  # another process has it
+                job = await session.get(Job, job_id)
+                sent = await self._run(session, job, now)
+                ran += 1
+            if sent:
+                self.wake_sender()
+        return ran
+
+    async def _run(self, session, job: Job, now: datetime) -> int:
+        meeting = await session.get(Meeting, job.meeting_id) if job.meeting_id else None
+        case = await session.get(Case, meeting.case_id) if meeting else None
+        model = self.models.get(case.model_id) if case else None
+        if meeting is None or model is None or case.status != "open" or meeting.status != "planned" or now >= meeting.starts_at:
+            return 0
+        polite = polite_time(now, case.timezone, self.timing.quiet_hours, before=meeting.starts_at)
+        if polite is None:
+            return 0  # too late to be polite; the meeting is near
+        if polite > now:
+            job.done_at, job.due_at = None, polite  # the night: try again in the morning
+            return 0
+        meeting_type = model.meeting_type(meeting.meeting_type)
+        follow_up = await is_follow_up(session, meeting)
+        rows = (await session.execute(
+            select(Participant, Person).join(Person, Person.id == Participant.person_id)
+            .where(Participant.case_id == case.id, *([Person.id == job.person_id] if job.person_id else []))
+        )).all()
+        sent = 0
+        for participant, person in rows:
+            asked = meeting_type.questions_for(participant.role, follow_up)
+            if not asked:
+                continue
+            prep = await session.scalar(select(Preparation).where(Preparation.meeting_id == meeting.id, Preparation.person_id == person.id))
+            view = PrepView(meeting.id, case.id, case.pseudonym, case.model_id, meeting.meeting_type, meeting.starts_at,
+                            opens_at(meeting, meeting_type, case.timezone), case.timezone, meeting.status, participant.role, follow_up,
+                            prep.status if prep else "new")
+            if job.kind == PREP_OPEN:
+                if prep is not None:
+                    continue  # already told (or already preparing)
+                session.add(Preparation(meeting_id=meeting.id, person_id=person.id, status="invited", position=0,
+                                        reminders_sent=0, invited_at=now))
+                message = preparing.open_notice(view, len(asked), person.chat_id)
+            elif job.kind == PREP_REMIND:
+                if prep is not None and prep.status == "finished":
+                    continue
+                if prep is None:
+                    prep = Preparation(meeting_id=meeting.id, person_id=person.id, status="invited", position=0,
+                                       reminders_sent=0, invited_at=now)
+                    session.add(prep)
+                if (prep.reminders_sent or 0) >= meeting_type.max_reminders:
+                    continue
+                prep.reminders_sent = (prep.reminders_sent or 0) + 1
+                ids = {q.id for q in asked}
+                mine = await session.scalars(select(Answer).where(Answer.meeting_id == meeting.id, Answer.person_id == person.id))
+                count = sum(1 for a in mine if a.question_id in ids and a.kind != "skipped")
+                message = preparing.reminder_notice(view, count, len(asked), person.chat_id)
+            else:
+                log.error("unknown job kind %s", job.kind)
+                return sent
+            language = resolve_locale(person.language, person.telegram_language, self.default_locale)
+            for row in outbox_rows(message, person.chat_id, language, 0, now):
+                session.add(row)
+            sent += 1
+        return sent

@@ -1,0 +1,69 @@
+"""The reminder worker against a real database: each due job runs once, even
+with two workers (two processes) looking at the same time."""
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from bot.db.models import Case, Job, Meeting, OutboxMessage, Participant, Person, Preparation
+from bot.i18n import render
+from bot.planner import PREP_REMIND
+from bot.scheduler import Scheduler
+from flows.meeting_models import builtin_models
+from flows.text import _
+from flows.timing import Timing
+
+NOW = datetime.now(timezone.utc)
+
+
+async def _case_with_people(sessionmaker, people: int) -> int:
+    async with sessionmaker() as session, session.begin():
+        coordinator = Person(telegram_user_id=1, chat_id=1, name="Cia", is_coordinator=True, created_at=NOW)
+        session.add(coordinator)
+        await session.flush()
+        case = Case(pseudonym="Family A", coordinator_id=coordinator.id, model_id="systemic", timezone="Europe/Stockholm", created_at=NOW)
+        session.add(case)
+        await session.flush()
+        meeting = Meeting(case_id=case.id, meeting_type="meeting", starts_at=NOW + timedelta(days=2), status="planned", created_at=NOW)
+        session.add(meeting)
+        for n in range(people):
+            person = Person(telegram_user_id=100 + n, chat_id=100 + n, name=f"P{n}", language="sv", created_at=NOW)
+            session.add(person)
+            await session.flush()
+            session.add(Participant(case_id=case.id, person_id=person.id, role="family", joined_at=NOW))
+        await session.flush()
+        for minutes in (1, 2, 3):  # three reminders due; the model allows two per person
+            session.add(Job(kind=PREP_REMIND, meeting_id=meeting.id, due_at=NOW - timedelta(minutes=minutes)))
+        return meeting.id
+
+
+def _worker(sessionmaker) -> Scheduler:
+    return Scheduler(sessionmaker, models=builtin_models(), timing=Timing(quiet_hours=None), default_locale="en",
+                     interval=0.1, clock=lambda: NOW)
+
+
+async def test_two_workers_send_each_reminder_once_and_respect_the_models_maximum(sessionmaker):
+    await _case_with_people(sessionmaker, people=5)
+    first, second = _worker(sessionmaker), _worker(sessionmaker)
+    ran = await asyncio.gather(first.run_due(), second.run_due(), first.run_due(), second.run_due())
+    assert sum(ran) == 3  # three jobs, each taken by exactly one worker
+    async with sessionmaker() as session:
+        sent = await session.scalar(select(func.count()).select_from(OutboxMessage))
+        reminded = list(await session.scalars(select(Preparation.reminders_sent)))
+        open_jobs = await session.scalar(select(func.count()).select_from(Job).where(Job.done_at.is_(None)))
+    assert sent == 5 * 2 and reminded == [2] * 5 and open_jobs == 0
+
+
+async def test_finished_people_are_not_reminded_and_reminders_are_in_their_language(sessionmaker):
+    meeting_id = await _case_with_people(sessionmaker, people=2)
+    async with sessionmaker() as session, session.begin():
+        done = await session.scalar(select(Person).where(Person.name == "P0"))
+        session.add(Preparation(meeting_id=meeting_id, person_id=done.id, status="finished", position=5, reminders_sent=0))
+    await _worker(sessionmaker).run_due()
+    async with sessionmaker() as session:
+        rows = list(await session.scalars(select(OutboxMessage)))
+    assert {r.chat_id for r in rows} == {101}
+    assert all("-|prep:go:" in str(r.payload["reply_markup"]) for r in rows)
+    swedish, english = (render(_("Your answers help everyone come well prepared."), lang) for lang in ("sv", "en"))
+    assert swedish != english and swedish in rows[0].payload["text"]
