@@ -20,8 +20,13 @@ async def test_demo_plays_the_journeys_and_prints_every_chat(capsys):
     for person in ("Cia Lindqvist · sv", "Anna Sjöberg · da", "Lars · sv", "Aino Virtanen · fi"):
         assert person in out
     assert "Familjen A <Sjöberg & co>" in out  # typed HTML characters shown as typed
-    assert out.count("[photo:") == 4  # one QR code per role
+    assert out.count("[photo:") == 4 + 2  # one QR code per role; Anna's map, and again in Cia's digest
     assert "[sticker" in out
+    # Preparation, each in their own language: Anna's question in Danish, Lars finishing in Swedish.
+    assert "Spørgsmål 1 ud af 4" in out and "Tack! Nu är du klar med förberedelserna." in out
+    assert "Netværkskort" not in out.split("── Anna")[0]  # Cia reads Swedish, not Danish
+    assert "Nätverkskarta från Anna Sjöberg" in out
+    assert "Jeg er bange for" not in out.split("── Anna")[0]  # Anna's note for herself stays hers
 
 
 def test_models_command_lists_and_refuses(tmp_path, capsys):
