@@ -33,6 +33,10 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _invited(meeting_id: int, person_id: int, now: datetime) -> Preparation:
+    return Preparation(meeting_id=meeting_id, person_id=person_id, status="invited", position=0, reminders_sent=0, invited_at=now)
+
+
 class Scheduler:
     def __init__(self, sessionmaker: async_sessionmaker, *, models, timing: Timing, default_locale: str,
                  interval: float, wake_sender: Callable[[], None] = lambda: None, clock: Callable[[], datetime] = _utcnow):
@@ -107,15 +111,13 @@ class Scheduler:
             if job.kind == PREP_OPEN:
                 if prep is not None:
                     continue  # already told (or already preparing)
-                session.add(Preparation(meeting_id=meeting.id, person_id=person.id, status="invited", position=0,
-                                        reminders_sent=0, invited_at=now))
+                session.add(_invited(meeting.id, person.id, now))
                 message = preparing.open_notice(view, len(asked), person.chat_id)
             elif job.kind == PREP_REMIND:
                 if prep is not None and prep.status == "finished":
                     continue
                 if prep is None:
-                    prep = Preparation(meeting_id=meeting.id, person_id=person.id, status="invited", position=0,
-                                       reminders_sent=0, invited_at=now)
+                    prep = _invited(meeting.id, person.id, now)
                     session.add(prep)
                 if (prep.reminders_sent or 0) >= meeting_type.max_reminders:
                     continue

@@ -47,11 +47,6 @@ def coordinator_may_see(answer: AnswerView) -> bool:
     return answer.visibility in ("meeting", "coordinator") and answer.kind != "skipped"
 
 
-def participant_may_see(answer: AnswerView, *, own: bool) -> bool:
-    """Another participant sees an answer only if its author shared it with the meeting."""
-    return own or (answer.visibility == "meeting" and answer.kind != "skipped")
-
-
 def answer_text(question, answer: AnswerView | None) -> T:
     """An answer as a person reads it back (their own, or in the coordinator's digest)."""
     if answer is None:

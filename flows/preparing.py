@@ -293,13 +293,17 @@ def _text_answer(ctx: Context, prep: PrepView, question, text: str) -> Outcome:
     if ctx.state.data.get("got") and previous is not None and previous.kind == "text":
         text = previous.value["text"] + "\n\n" + text
     if len(text) > MAX_ANSWER:
-        return outcome(ctx.state, reply(_(
-            "That makes your answer longer than I can keep ({max} characters). What you wrote before is saved; please shorten this part and send it again.",
-            max=MAX_ANSWER)))
+        return _too_long(ctx)
     change = SaveAnswer(prep.meeting_id, question.id, "text", {"text": text}, _visibility(ctx, prep, question))
     state = State(FLOW, "q", {**ctx.state.data, "got": True})
     return outcome(state, _saved(_("Saved. If you want to add something, just write another message. When you are done, press “Next”.")),
                    changes=[change])
+
+
+def _too_long(ctx: Context) -> Outcome:
+    return outcome(ctx.state, reply(_(
+        "That makes your answer longer than I can keep ({max} characters). What you wrote before is saved; please shorten this part and send it again.",
+        max=MAX_ANSWER)))
 
 
 def _save_and_next(ctx: Context, prep: PrepView, question, kind: str, value: dict) -> Outcome:
@@ -322,9 +326,7 @@ def _column_text(ctx: Context, prep: PrepView, question, text: str) -> Outcome:
     value = dict(previous.value) if previous is not None and previous.kind == "columns" else {}
     joined = (value.get(key) + "\n\n" + text) if value.get(key) and ctx.state.data.get("got") else text
     if sum(len(v) for k, v in value.items() if k != key) + len(joined) > MAX_ANSWER:
-        return outcome(ctx.state, reply(_(
-            "That makes your answer longer than I can keep ({max} characters). What you wrote before is saved; please shorten this part and send it again.",
-            max=MAX_ANSWER)))
+        return _too_long(ctx)
     value[key] = joined
     change = SaveAnswer(prep.meeting_id, question.id, "columns", value, _visibility(ctx, prep, question))
     state = State(FLOW, "q", {**ctx.state.data, "got": True})
