@@ -20,17 +20,16 @@ from telegram import Bot  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.db.engine import make_engine, make_sessionmaker  # noqa: E402
-from bot.db.migrate import upgrade_async  # noqa: E402
 from bot.db.models import OutboxMessage  # noqa: E402
 from bot.delivery.limits import RateLimits  # noqa: E402
 from bot.delivery.sender import OutboxSender  # noqa: E402
+from benchmarks.fresh import fresh_database  # noqa: E402
 from bot.emulator import BotApiEmulator  # noqa: E402
 
 
 async def main(messages: int, chats: int, database_url: str | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        url = database_url or f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
-        await upgrade_async(url)
+        url = await fresh_database(database_url, folder)
         engine = make_engine(url)
         sessionmaker = make_sessionmaker(engine)
         async with BotApiEmulator(rate_limits=True) as emulator:
@@ -78,6 +77,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--chats", type=int, default=100)
-    parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    parser.add_argument("--database-url", help="default: a temporary SQLite file; a PostgreSQL database given here is wiped")
     args = parser.parse_args()
     asyncio.run(main(args.messages, args.chats, args.database_url))

@@ -26,8 +26,8 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot.app import Runtime  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.db.migrate import upgrade_async  # noqa: E402
 from bot.db.models import Person  # noqa: E402
+from benchmarks.fresh import fresh_database  # noqa: E402
 from bot.emulator import BotApiEmulator  # noqa: E402
 
 STEPS = 9
@@ -65,8 +65,7 @@ async def measure(users, session) -> float:
 
 async def run_meetbot(count: int, database_url: str | None) -> float:
     with tempfile.TemporaryDirectory() as folder:
-        url = database_url or f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
-        await upgrade_async(url)
+        url = await fresh_database(database_url, folder)
         async with BotApiEmulator() as emulator:
             settings = Settings(token=emulator.token, database_url=url, api_base_url=emulator.base_url,
                                 api_file_url=emulator.base_file_url, default_locale="en", poll_timeout=1,
@@ -116,6 +115,6 @@ async def main(count: int, database_url: str | None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    parser.add_argument("--database-url", help="default: a temporary SQLite file; a PostgreSQL database given here is wiped")
     args = parser.parse_args()
     asyncio.run(main(args.users, args.database_url))
