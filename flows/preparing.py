@@ -227,7 +227,10 @@ def ask_again(ctx: Context) -> Outcome:
         return start(ctx)
     if ctx.state.step in ("map_kind", "map_close"):
         return _ask_map_detail(ctx, prep, ctx.state)
-    return outcome(ctx.state, question_message(ctx, prep, ctx.state.data.get("i", 0), ctx.state))
+    # Anywhere else (choosing who sees it, checking the map): back to the question itself.
+    data = {k: v for k, v in ctx.state.data.items() if k in ("m", "i", "col", "got")}
+    state = State(FLOW, "q", data)
+    return outcome(state, question_message(ctx, prep, data.get("i", 0), state))
 
 
 # ---- answering -----------------------------------------------------------

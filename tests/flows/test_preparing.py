@@ -300,3 +300,14 @@ def test_a_participant_cannot_see_the_overview():
     assert "nothing to prepare" in chat.texts()
     out = chat._run(router.ButtonPress(router.stamp(chat.ctx.version, "prepov:byq"), 5))
     assert not out.changes
+
+
+def test_text_while_choosing_who_sees_it_brings_the_question_back_with_working_buttons():
+    chat = family_chat()
+    chat.command("prep")
+    chat.press("prep:v")
+    out = chat.text("oops")
+    assert not saved(out) and chat.ctx.state.step == "q"
+    assert "Please use the buttons under the message." in chat.texts()
+    out = chat.press("prep:skip")
+    assert saved(out)[0].kind == "skipped"
