@@ -29,6 +29,7 @@ COORDINATOR = (
     ("meetings", _("Your cases and meetings")),
     ("invite", _("Invite links and QR codes")),
     ("prep", _("Who has prepared, and what they shared")),
+    ("meeting", _("Run the meeting: agenda and speaking turns")),
     ("help", _("What I can do")),
     ("language", _("Choose your language")),
     ("privacy", _("What is stored and who sees it")),

@@ -5,7 +5,7 @@ yet done, so a moved meeting (or preparation opened early) is simply planned aga
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,9 @@ from flows.timing import Timing, polite_time, reminder_times
 
 PREP_OPEN = "prep_open"
 PREP_REMIND = "prep_remind"
+STEP_NEAR_END = "step_near_end"
+STEP_PAST_END = "step_past_end"
+NEAR_END = timedelta(minutes=2)  # how long before a step's planned end the coordinator hears of it
 
 
 @dataclass(frozen=True)
@@ -43,3 +46,13 @@ class Planner:
     def announce_to(self, session: AsyncSession, meeting_id: int, person_id: int, now: datetime) -> None:
         """Someone joined while preparation is open: tell them now."""
         session.add(Job(kind=PREP_OPEN, meeting_id=meeting_id, person_id=person_id, due_at=now))
+
+    async def time_step(self, session: AsyncSession, meeting_id: int, step: int, minutes: int, now: datetime) -> None:
+        """A step with a planned length has begun: the coordinator is told gently
+        when it nears and passes its end. Timers of earlier steps are dropped."""
+        await session.execute(delete(Job).where(Job.meeting_id == meeting_id, Job.done_at.is_(None),
+                                                Job.kind.in_((STEP_NEAR_END, STEP_PAST_END))))
+        length = timedelta(minutes=minutes)
+        if length > 2 * NEAR_END:
+            session.add(Job(kind=STEP_NEAR_END, meeting_id=meeting_id, step=step, due_at=now + length - NEAR_END))
+        session.add(Job(kind=STEP_PAST_END, meeting_id=meeting_id, step=step, due_at=now + length))

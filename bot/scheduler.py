@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.db.models import Answer, Case, Job, Meeting, Participant, Person, Preparation
 from bot.delivery.render import outbox_rows
 from bot.i18n import resolve_locale
-from bot.planner import PREP_OPEN, PREP_REMIND
+from bot.planner import PREP_OPEN, PREP_REMIND, STEP_NEAR_END, STEP_PAST_END
 from bot.storage.preparation import is_follow_up, opens_at
-from flows import preparing
+from flows import preparing, running
 from flows.context import PrepView
 from flows.timing import Timing, polite_time
 
@@ -85,6 +85,8 @@ class Scheduler:
         meeting = await session.get(Meeting, job.meeting_id) if job.meeting_id else None
         case = await session.get(Case, meeting.case_id) if meeting else None
         model = self.models.get(case.model_id) if case else None
+        if job.kind in (STEP_NEAR_END, STEP_PAST_END):
+            return await self._step_timer(session, job, meeting, case, model, now)
         if meeting is None or model is None or case.status != "open" or meeting.status != "planned" or now >= meeting.starts_at:
             return 0
         polite = polite_time(now, case.timezone, self.timing.quiet_hours, before=meeting.starts_at)
@@ -129,8 +131,25 @@ class Scheduler:
             else:
                 log.error("unknown job kind %s", job.kind)
                 return sent
-            language = resolve_locale(person.language, person.telegram_language, self.default_locale)
-            for row in outbox_rows(message, person.chat_id, language, 0, now):
-                session.add(row)
+            self._enqueue(session, message, person, now)
             sent += 1
         return sent
+
+    def _enqueue(self, session, message, person: Person, now: datetime) -> None:
+        language = resolve_locale(person.language, person.telegram_language, self.default_locale)
+        for row in outbox_rows(message, person.chat_id, language, 0, now):
+            session.add(row)
+
+    async def _step_timer(self, session, job: Job, meeting, case, model, now: datetime) -> int:
+        """Tells the coordinator a step nears or passes its planned end, if the
+        meeting is still at that step and not paused. The meeting is on now:
+        quiet hours do not apply."""
+        progress = (meeting.progress or {}) if meeting else {}
+        if model is None or meeting.status != "running" or progress.get("step") != job.step or progress.get("paused"):
+            return 0
+        coordinator = await session.get(Person, case.coordinator_id) if case.coordinator_id else None
+        if coordinator is None:
+            return 0
+        step = model.meeting_type(meeting.meeting_type).steps[job.step]
+        self._enqueue(session, running.timer_notice(step, job.kind == STEP_NEAR_END, coordinator.chat_id), coordinator, now)
+        return 1

@@ -42,6 +42,7 @@ def help_text(ctx: Context) -> T:
             "/meetings – your cases and meetings\n"
             "/invite – invite links and QR codes for a case\n"
             "/prep – who has prepared, and the answers shared with you\n"
+            "/meeting – run the meeting: agenda, speaking turns, family time\n"
             "/language – choose your language\n"
             "/privacy – what is stored and who sees it\n"
             "/forget – erase your data\n"

@@ -125,6 +125,27 @@ class PrepOverview:
 
 
 @dataclass(frozen=True)
+class Attendee:
+    person_id: int
+    chat_id: int
+    name: str
+    role: str
+    notes: tuple = ()  # (question id, AnswerView): their own preparation, for their cue card
+
+
+@dataclass(frozen=True)
+class MeetingRun:
+    """A meeting as the agenda runner sees it. `progress` is the stored JSON:
+    present (person ids), absent_reason, step, speaker, paused, family_ready."""
+
+    case: CaseView
+    meeting: MeetingView
+    coordinator_chat_id: int | None
+    progress: dict
+    people: tuple[Attendee, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     default_timezone: str = "Europe/Stockholm"
     invite_ttl: timedelta = timedelta(days=14)
@@ -149,6 +170,7 @@ class Context:
     # the coordinator's overview of the case in question.
     preparations: tuple[PrepView, ...] = ()
     prep_overview: PrepOverview | None = None
+    meeting_run: MeetingRun | None = None  # for /meeting and its buttons
 
     def case(self, case_id: int) -> CaseView | None:
         return next((c for c in self.coordinated_cases if c.id == case_id), None)

@@ -160,9 +160,21 @@ class NotePrepReminder:
     person_id: int
 
 
+@dataclass(frozen=True)
+class UpdateMeeting:
+    """The agenda moved: new progress, and a new status when it starts or ends.
+    `timed_step` asks for the step's "near the end" and "past the end" timers."""
+
+    meeting_id: int
+    progress: dict
+    status: str | None = None
+    timed_step: tuple[int, int] | None = None  # (step index, planned minutes)
+
+
 Change = (
     BecomeCoordinator | JoinCase | CreateCase | CreateInvite | RevokeInvite | SetLanguage | ErasePerson
     | SaveAnswer | SetAnswerVisibility | SetPrepProgress | OpenPreparation | Audit | NotePrepReminder
+    | UpdateMeeting
 )
 
 

@@ -7,7 +7,7 @@ then passed to the flow that made them; text goes to the current flow.
 
 from __future__ import annotations
 
-from flows import common, coordinating, forgetting, joining, prep_overview, preparing, setup
+from flows import common, coordinating, forgetting, joining, prep_overview, preparing, running, setup
 from flows.context import Context
 from flows.events import ButtonPress, Command, Event, OtherMessage, TextMessage
 from flows.outcome import Outcome, outcome, reply
@@ -16,7 +16,7 @@ from flows.text import _
 UNSTAMPED = "-"
 
 # Flows that hold a conversation, by the name stored in the state.
-FLOWS = {m.FLOW: m for m in (joining, setup, coordinating, forgetting, preparing, prep_overview)}
+FLOWS = {m.FLOW: m for m in (joining, setup, coordinating, forgetting, preparing, prep_overview, running)}
 
 
 def _prep(ctx: Context) -> Outcome:
@@ -36,6 +36,7 @@ COMMANDS = {
     "meetings": coordinating.list_meetings,
     "invite": coordinating.start_invite,
     "prep": _prep,
+    "meeting": running.start,
 }
 
 
@@ -78,6 +79,8 @@ def _button(event: ButtonPress, ctx: Context) -> Outcome:
             return coordinating.revoke(ctx)
         if parts[:2] == ["prep", "go"] and len(parts) == 3 and parts[2].isdigit():
             return preparing.go(ctx, int(parts[2]))
+        if parts[:2] == ["meeting", "ready"] and len(parts) == 3 and parts[2].isdigit():
+            return running.family_ready(ctx, int(parts[2]))
         return common.forged_button(ctx)
     if not version.isdigit():
         return common.forged_button(ctx)

@@ -97,6 +97,10 @@ class Meeting(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # Set when the coordinator opens preparation early; else the model's lead time applies.
     prep_opens_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # While it runs: who is here, the step, the speaker, paused, the family ready (flows.running).
+    progress: Mapped[dict | None] = mapped_column(JSON)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Participant(Base):
@@ -181,6 +185,7 @@ class Job(Base):
     kind: Mapped[str] = mapped_column(String(32))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    step: Mapped[int | None] = mapped_column(Integer)  # for a step's timer: which step it times
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

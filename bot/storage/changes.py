@@ -28,6 +28,7 @@ from flows.outcome import (
     SetAnswerVisibility,
     SetLanguage,
     SetPrepProgress,
+    UpdateMeeting,
 )
 
 
@@ -221,3 +222,18 @@ async def _(change: NotePrepReminder, session, actor):
 @apply.register
 async def _(change: Audit, session, actor):
     audit(session, actor, change.action, change.case_id, **change.detail)
+
+
+@apply.register
+async def _(change: UpdateMeeting, session, actor):
+    meeting = await session.get(Meeting, change.meeting_id)
+    meeting.progress = dict(change.progress)
+    if change.status == "running" and meeting.status != "running":
+        meeting.status, meeting.started_at = "running", actor.now
+        audit(session, actor, "started_meeting", meeting.case_id, meeting=meeting.id)
+    elif change.status == "ended" and meeting.status != "ended":
+        meeting.status, meeting.ended_at = "ended", actor.now
+        audit(session, actor, "ended_meeting", meeting.case_id, meeting=meeting.id)
+    if change.timed_step and actor.planner:
+        step, minutes = change.timed_step
+        await actor.planner.time_step(session, meeting.id, step, minutes, actor.now)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, Conversation, Invite, Meeting, Participant, Person
 from bot.i18n import resolve_locale
+from bot.storage.meeting_run import load_run, load_run_by_id, meeting_to_run
 from bot.storage.preparation import load_overview, load_preparations
 from bot.storage.sealing import Sealer
 from bot.storage.tokens import token_hash
@@ -21,6 +22,8 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _REF = re.compile(r"^-\|rv:([0-9a-f]{16})$")
 _PREP_GO = re.compile(r"^-\|prep:go:\d+$")
 _OVERVIEW_CASE = re.compile(r"^\d+\|prepov:case:(\d+)$")
+_RUN_CASE = re.compile(r"^\d+\|meeting:case:(\d+)$")
+_FAMILY_READY = re.compile(r"^-\|meeting:ready:(\d+)$")
 
 
 async def load_context(
@@ -72,8 +75,36 @@ async def load_context(
         invite=invite,
         preparations=preparations,
         prep_overview=overview,
+        meeting_run=await _meeting_run(session, event, state, person, cases, now, sealer) if person is not None else None,
     )
     return ctx, person, conversation
+
+
+async def _meeting_run(session, event: Event, state: State, person: Person, cases, now, sealer: Sealer):
+    """The meeting a /meeting event is about: the coordinator's case, or the one a "ready" button names."""
+    if isinstance(event, ButtonPress) and (match := _FAMILY_READY.match(event.data)):
+        return await load_run_by_id(session, int(match.group(1)), sealer)
+    about = (isinstance(event, Command) and event.name == "meeting") or state.flow == "meeting" \
+        or (isinstance(event, ButtonPress) and _RUN_CASE.match(event.data))
+    if not about or not person.is_coordinator:
+        return None
+    case_id = None
+    if isinstance(event, ButtonPress) and (match := _RUN_CASE.match(event.data)):
+        case_id = int(match.group(1))
+    elif state.flow == "meeting" and state.data.get("meeting") and not isinstance(event, Command):
+        meeting = await session.get(Meeting, state.data["meeting"])
+        case_id = meeting.case_id if meeting else None
+    else:
+        open_cases = [c for c in cases if c.status == "open"]
+        case_id = open_cases[0].id if len(open_cases) == 1 else None
+    case = next((c for c in cases if c.id == case_id), None)
+    if case is None:
+        return None
+    if state.flow == "meeting" and state.data.get("meeting") and not isinstance(event, Command):
+        meeting = await session.get(Meeting, state.data["meeting"])
+    else:
+        meeting = await meeting_to_run(session, case.id, now)
+    return await load_run(session, case, meeting, sealer) if meeting is not None else None
 
 
 def _about_preparation(event: Event, state: State) -> bool:

@@ -145,6 +145,7 @@ class Step(_Strict):
     turns: Turns = "together"
     minutes: Annotated[StrictInt, Field(ge=1)] | None = None
     private_family_time: StrictBool = False
+    prompts: tuple[Text, ...] = ()  # questions the family plans around in their own time
     records: tuple[Record, ...] = ()
 
     @model_validator(mode="after")
@@ -326,6 +327,8 @@ class MeetingModel(_Strict):
             for j, step in enumerate(meeting_type.steps):
                 for key in ("title", "description"):
                     yield (*table, "steps", j), f"{prefix}.steps.{step.id}.{key}", getattr(step, key)
+                for n, prompt in enumerate(step.prompts):
+                    yield (*table, "steps", j), f"{prefix}.steps.{step.id}.prompts.{n}", prompt
             for j, question in enumerate(meeting_type.questions):
                 where, name = (*table, "questions", j), f"{prefix}.questions.{question.id}"
                 for key in ("text", "hint"):

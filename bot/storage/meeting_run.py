@@ -1,0 +1,52 @@
+"""Loading a meeting for the agenda runner: who takes part, and each one's own notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Answer, Case, Meeting, Participant, Person
+from bot.storage.preparation import answer_view
+from bot.storage.sealing import Sealer
+from flows.context import Attendee, CaseView, MeetingRun, MeetingView
+
+
+async def meeting_to_run(session: AsyncSession, case_id: int, now: datetime) -> Meeting | None:
+    """The running meeting, else the next planned one (it may start a little
+    early), else the last one (so the coordinator hears it has ended)."""
+    running = await session.scalar(select(Meeting).where(Meeting.case_id == case_id, Meeting.status == "running").limit(1))
+    if running is not None:
+        return running
+    planned = await session.scalar(
+        select(Meeting).where(Meeting.case_id == case_id, Meeting.status == "planned").order_by(Meeting.starts_at).limit(1))
+    if planned is not None:
+        return planned
+    return await session.scalar(select(Meeting).where(Meeting.case_id == case_id).order_by(Meeting.starts_at.desc()).limit(1))
+
+
+async def load_run(session: AsyncSession, case: CaseView, meeting: Meeting, sealer: Sealer) -> MeetingRun:
+    rows = (await session.execute(
+        select(Participant, Person).join(Person, Person.id == Participant.person_id)
+        .where(Participant.case_id == case.id).order_by(Participant.id)
+    )).all()
+    answers = list(await session.scalars(select(Answer).where(Answer.meeting_id == meeting.id).order_by(Answer.id)))
+    people = tuple(
+        Attendee(person.id, person.chat_id, person.name, participant.role,
+                 tuple((a.question_id, answer_view(a, sealer)) for a in answers if a.person_id == person.id))
+        for participant, person in rows
+    )
+    coordinator = await session.get(Person, case.coordinator_id) if case.coordinator_id else None
+    view = MeetingView(meeting.id, meeting.meeting_type, meeting.starts_at, meeting.place, meeting.status)
+    return MeetingRun(case, view, coordinator.chat_id if coordinator else None, dict(meeting.progress or {}), people)
+
+
+async def load_run_by_id(session: AsyncSession, meeting_id: int, sealer: Sealer) -> MeetingRun | None:
+    """For a participant's button ("we are ready"): the meeting it names."""
+    meeting = await session.get(Meeting, meeting_id)
+    case = await session.get(Case, meeting.case_id) if meeting else None
+    if case is None:
+        return None
+    view = CaseView(case.id, case.pseudonym, case.model_id, case.timezone, case.status, case.coordinator_id)
+    return await load_run(session, view, meeting, sealer)
