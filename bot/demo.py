@@ -95,8 +95,22 @@ async def play(emulator: BotApiEmulator, runtime: Runtime) -> list:
     await _prepare_network(lars)
     await _act(cia, cia.send_command("prep"))
     await _act(cia, cia.press(_button(cia, (0, 0))))  # shared answers by question
+    await _run_meeting(cia)
     await asyncio.sleep(0.5)  # let the last notices arrive
     return [cia, anna, lars, aino]
+
+
+async def _run_meeting(cia) -> None:
+    """Cia runs the first steps: attendance, her introduction, the family's
+    round (Anna gets her own notes as a cue card), then ends the meeting."""
+    control = await _act(cia, cia.send_command("meeting"))
+    for row in range(3):  # Anna, Lars and Aino are here
+        await _act(cia, cia.press(control.buttons[row][0].text, message=control))
+    await _act(cia, cia.press(control.buttons[-1][0].text, message=control))  # start
+    await _act(cia, cia.press(control.buttons[0][0].text, message=control))  # next step: the family's round
+    await _act(cia, cia.press(control.buttons[0][0].text, message=control))  # next speaker: Aino
+    await _act(cia, cia.press(control.buttons[-1][1].text, message=control))  # end the meeting
+    await _act(cia, cia.press(_button(cia, (0, 0))))  # yes, end it
 
 
 async def _start_preparing(user) -> None:

@@ -110,7 +110,7 @@ def _param(value, language: str, plain: bool) -> str:
     if isinstance(value, T):
         return render(value, language, plain=plain)
     if isinstance(value, Lines):
-        return "\n".join(render(item, language, plain=plain) for item in value.items)
+        return value.sep.join(render(item, language, plain=plain) for item in value.items)
     if isinstance(value, Raw):
         return value.html
     if isinstance(value, datetime):

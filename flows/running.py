@@ -52,7 +52,7 @@ def speaking_order(run: MeetingRun, step) -> list[Attendee | None]:
 
 
 def _roles(roles) -> T:
-    return _("{roles}", roles=Lines(tuple(role_name(r) for r in roles))) if roles else _("nobody")
+    return _("{roles}", roles=Lines(tuple(role_name(r) for r in roles), sep=", ")) if roles else _("nobody")
 
 
 # ---- entering --------------------------------------------------------------

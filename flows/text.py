@@ -27,9 +27,10 @@ class Raw:
 
 @dataclass(frozen=True)
 class Lines:
-    """Several texts shown one per line, as one parameter."""
+    """Several texts shown one per line (or joined by `sep`), as one parameter."""
 
     items: tuple
+    sep: str = "\n"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,9 @@ async def test_demo_plays_the_journeys_and_prints_every_chat(capsys):
     assert "Netværkskort" not in out.split("── Anna")[0]  # Cia reads Swedish, not Danish
     assert "Nätverkskarta från Anna Sjöberg" in out
     assert "Jeg er bange for" not in out.split("── Anna")[0]  # Anna's note for herself stays hers
+    # The meeting: Anna's turn comes with her own notes as a cue card, in Danish.
+    anna = out.split("── Anna")[1].split("── Lars")[0]
+    assert "📝" in anna and anna.count("Jeg er bange for") == 2
 
 
 def test_models_command_lists_and_refuses(tmp_path, capsys):
