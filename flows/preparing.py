@@ -119,6 +119,8 @@ def resume(ctx: Context, prep: PrepView) -> Outcome:
             "Preparation for the meeting on {when} opens on {opens}. I will write to you then.",
             when=_when(prep), opens=Moment(prep.opens_at, prep.timezone, "date"))))
     qs = questions(ctx, prep)
+    if not qs:
+        return outcome(IDLE, reply(_("There is nothing to prepare right now. I will write to you when preparation for your next meeting opens.")))
     if prep.status == "finished":
         return summary(ctx, prep)
     position = min(prep.position, len(qs) - 1)

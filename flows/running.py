@@ -64,7 +64,7 @@ def start(ctx: Context) -> Outcome:
     cases = [c for c in ctx.coordinated_cases if c.status == "open"]
     if not cases:
         return outcome(IDLE, reply(_("You have no open cases. Create one with /new.")))
-    if len(cases) == 1 or ctx.meeting_run is not None and ctx.state.flow != FLOW:
+    if ctx.meeting_run is not None or len(cases) == 1:
         return control(ctx)
     return outcome(State(FLOW, "case"), reply(
         _("Which case's meeting do you want to run?"),

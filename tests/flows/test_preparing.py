@@ -311,3 +311,11 @@ def test_text_while_choosing_who_sees_it_brings_the_question_back_with_working_b
     assert "Please use the buttons under the message." in chat.texts()
     out = chat.press("prep:skip")
     assert saved(out)[0].kind == "skipped"
+
+
+def test_a_start_button_for_a_meeting_with_no_questions_for_the_role_says_so():
+    person = PersonView(6, "Sam", False, "en")
+    prep = prep_view(model_id="danish_series", meeting_type="samarbejdsmode", role="professional")
+    chat = PrepChat(ctx(person=person, preparations=(replace(prep, role="family"),)))
+    out = chat._run(router.ButtonPress("-|prep:go:1", 5))
+    assert "nothing to prepare" in chat.texts() and out.state.flow is None
