@@ -93,7 +93,8 @@ class Runtime:
         self.dispatcher = Dispatcher(self.sessionmaker, self.application, on_failure=self._apologise)
         self.scheduler = Scheduler(self.sessionmaker, models=self.models, timing=timing,
                                    default_locale=self.settings.default_locale, interval=self.settings.scheduler_interval,
-                                   wake_sender=self.sender.wake, **({"clock": self._clock} if self._clock else {}))
+                                   wake_sender=self.sender.wake, sealer=sealer,
+                                   **({"clock": self._clock} if self._clock else {}))
         data = self.application.bot_data
         data["engine"] = self.engine
         data["wake_sender"] = self.sender.wake

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 EVERYONE = (
     ("prep", _("Prepare for your meeting")),
     ("meetings", _("Your meetings")),
+    ("tasks", _("Your tasks")),
     ("help", _("What I can do")),
     ("language", _("Choose your language")),
     ("privacy", _("What is stored and who sees it")),
@@ -30,6 +31,7 @@ COORDINATOR = (
     ("invite", _("Invite links and QR codes")),
     ("prep", _("Who has prepared, and what they shared")),
     ("meeting", _("Run the meeting: agenda and speaking turns")),
+    ("tasks", _("The tasks in your cases")),
     ("help", _("What I can do")),
     ("language", _("Choose your language")),
     ("privacy", _("What is stored and who sees it")),

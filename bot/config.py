@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = Field(default=None)
     # Preparation reminders: how long before the meeting (72h, 24h, 90m, 45s).
     prep_reminder_leads: str = Field(default="72h,24h")
+    task_reminder_leads: str = Field(default="2d", description="when task owners are reminded before the due day (and on it)")
     quiet_hours: str = Field(default="21-8", description="no reminders between these local hours; empty for none")
     scheduler_interval: float = Field(default=30.0, gt=0, description="seconds between looks for due reminders")
 
@@ -55,7 +56,7 @@ class Settings(BaseSettings):
         return value
 
 
-    @field_validator("prep_reminder_leads")
+    @field_validator("prep_reminder_leads", "task_reminder_leads")
     @classmethod
     def _durations(cls, value: str) -> str:
         parse_durations(value)
@@ -77,7 +78,8 @@ class Settings(BaseSettings):
         return value
 
     def timing(self) -> Timing:
-        return Timing(parse_durations(self.prep_reminder_leads), parse_quiet_hours(self.quiet_hours))
+        return Timing(parse_durations(self.prep_reminder_leads), parse_quiet_hours(self.quiet_hours),
+                      parse_durations(self.task_reminder_leads))
 
 
 @lru_cache(maxsize=1)

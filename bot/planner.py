@@ -10,12 +10,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Case, Job, Meeting
+from bot.db.models import Case, Job, Meeting, Task
 from bot.storage.preparation import opens_at
-from flows.timing import Timing, polite_time, reminder_times
+from flows.timing import Timing, local_before, polite_time, reminder_times
 
 PREP_OPEN = "prep_open"
 PREP_REMIND = "prep_remind"
+TASK_REMIND = "task_remind"
+TASK_DUE = "task_due"
+TASK_OVERDUE = "task_overdue"
 STEP_NEAR_END = "step_near_end"
 STEP_PAST_END = "step_past_end"
 NEAR_END = timedelta(minutes=2)  # how long before a step's planned end the coordinator hears of it
@@ -56,3 +59,15 @@ class Planner:
         if length > 2 * NEAR_END:
             session.add(Job(kind=STEP_NEAR_END, meeting_id=meeting_id, step=step, due_at=now + length - NEAR_END))
         session.add(Job(kind=STEP_PAST_END, meeting_id=meeting_id, step=step, due_at=now + length))
+
+    def plan_task(self, session: AsyncSession, task: Task, zone: str, now: datetime) -> None:
+        """Owners are reminded at each lead time before the due day and on the day;
+        the coordinator hears the day after if it is not done. Quiet hours are
+        applied when each reminder fires."""
+        for lead in self.timing.task_reminder_leads:
+            at = local_before(task.due_at, lead, zone) if lead else None
+            if at is not None and at > now:
+                session.add(Job(kind=TASK_REMIND, task_id=task.id, due_at=at))
+        morning = local_before(task.due_at, timedelta(hours=3), zone)  # the due day, at nine
+        session.add(Job(kind=TASK_DUE, task_id=task.id, due_at=max(morning, now)))
+        session.add(Job(kind=TASK_OVERDUE, task_id=task.id, due_at=local_before(task.due_at, -timedelta(hours=21), zone)))

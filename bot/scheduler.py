@@ -16,12 +16,14 @@ from typing import Callable
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.db.models import Answer, Case, Job, Meeting, Participant, Person, Preparation
+from bot.db.models import Answer, Case, Job, Meeting, Participant, Person, Preparation, Task, TaskOwner
 from bot.delivery.render import outbox_rows
 from bot.i18n import resolve_locale
-from bot.planner import PREP_OPEN, PREP_REMIND, STEP_NEAR_END, STEP_PAST_END
+from bot.planner import PREP_OPEN, PREP_REMIND, STEP_NEAR_END, STEP_PAST_END, TASK_DUE, TASK_OVERDUE, TASK_REMIND
 from bot.storage.preparation import is_follow_up, opens_at
-from flows import preparing, running
+from bot.storage.sealing import Sealer
+from bot.storage.tasks import task_views
+from flows import preparing, running, tasks
 from flows.context import PrepView
 from flows.timing import Timing, polite_time
 
@@ -39,7 +41,8 @@ def _invited(meeting_id: int, person_id: int, now: datetime) -> Preparation:
 
 class Scheduler:
     def __init__(self, sessionmaker: async_sessionmaker, *, models, timing: Timing, default_locale: str,
-                 interval: float, wake_sender: Callable[[], None] = lambda: None, clock: Callable[[], datetime] = _utcnow):
+                 interval: float, wake_sender: Callable[[], None] = lambda: None, clock: Callable[[], datetime] = _utcnow,
+                 sealer: Sealer | None = None):
         self.sessionmaker = sessionmaker
         self.models = models
         self.timing = timing
@@ -47,6 +50,7 @@ class Scheduler:
         self.interval = interval
         self.wake_sender = wake_sender
         self.clock = clock
+        self.sealer = sealer or Sealer()  # task texts are sealed like answers
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -82,6 +86,8 @@ class Scheduler:
         return ran
 
     async def _run(self, session, job: Job, now: datetime) -> int:
+        if job.kind in (TASK_REMIND, TASK_DUE, TASK_OVERDUE):
+            return await self._task_reminder(session, job, now)
         meeting = await session.get(Meeting, job.meeting_id) if job.meeting_id else None
         case = await session.get(Case, meeting.case_id) if meeting else None
         model = self.models.get(case.model_id) if case else None
@@ -139,6 +145,28 @@ class Scheduler:
         language = resolve_locale(person.language, person.telegram_language, self.default_locale)
         for row in outbox_rows(message, person.chat_id, language, 0, now):
             session.add(row)
+
+    async def _task_reminder(self, session, job: Job, now: datetime) -> int:
+        task = await session.get(Task, job.task_id) if job.task_id else None
+        case = await session.get(Case, task.case_id) if task else None
+        if task is None or task.status != "open" or case.status != "open":
+            return 0
+        polite = polite_time(now, case.timezone, self.timing.quiet_hours)
+        if polite > now:
+            job.done_at, job.due_at = None, polite  # the night: in the morning instead
+            return 0
+        (view,) = await task_views(session, [task], self.sealer)
+        if job.kind == TASK_OVERDUE:
+            coordinator = await session.get(Person, case.coordinator_id) if case.coordinator_id else None
+            if coordinator is None:
+                return 0
+            self._enqueue(session, tasks.overdue_notice(view, coordinator.chat_id), coordinator, now)
+            return 1
+        owners = list(await session.scalars(
+            select(Person).join(TaskOwner, TaskOwner.person_id == Person.id).where(TaskOwner.task_id == task.id)))
+        for owner in owners:
+            self._enqueue(session, tasks.reminder(view, owner.chat_id, today=job.kind == TASK_DUE), owner, now)
+        return len(owners)
 
     async def _step_timer(self, session, job: Job, meeting, case, model, now: datetime) -> int:
         """Tells the coordinator a step nears or passes its planned end, if the

@@ -134,6 +134,22 @@ class Attendee:
 
 
 @dataclass(frozen=True)
+class TaskView:
+    ref: str
+    case_id: int
+    pseudonym: str
+    timezone: str
+    what: str
+    due_at: datetime | None
+    status: str  # open | done
+    owners: tuple[tuple[int, str, bool], ...] = ()  # (person id, name, accepted)
+    coordinator_chat_id: int | None = None
+
+    def owned_by(self, person_id: int) -> bool:
+        return any(owner == person_id for owner, _name, _accepted in self.owners)
+
+
+@dataclass(frozen=True)
 class MeetingRun:
     """A meeting as the agenda runner sees it. `progress` is the stored JSON:
     present (person ids), absent_reason, step, speaker, paused, family_ready."""
@@ -143,6 +159,7 @@ class MeetingRun:
     coordinator_chat_id: int | None
     progress: dict
     people: tuple[Attendee, ...] = ()
+    tasks: tuple[TaskView, ...] = ()  # agreed at this meeting
 
 
 @dataclass(frozen=True)
@@ -171,6 +188,7 @@ class Context:
     preparations: tuple[PrepView, ...] = ()
     prep_overview: PrepOverview | None = None
     meeting_run: MeetingRun | None = None  # for /meeting and its buttons
+    tasks: tuple[TaskView, ...] = ()  # for /tasks and the buttons on a task
 
     def case(self, case_id: int) -> CaseView | None:
         return next((c for c in self.coordinated_cases if c.id == case_id), None)

@@ -171,10 +171,32 @@ class UpdateMeeting:
     timed_step: tuple[int, int] | None = None  # (step index, planned minutes)
 
 
+@dataclass(frozen=True)
+class CreateTask:
+    meeting_id: int
+    ref: str
+    what: str
+    due_at: datetime | None
+    owner_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TaskResponse:
+    """An owner answers a task: accept, done, or (for the trail) asked to talk, for help, for a new date."""
+
+    ref: str
+    action: str  # accept | done | talk | help | new_date
+
+
+@dataclass(frozen=True)
+class ConfirmPlanRead:
+    meeting_id: int
+
+
 Change = (
     BecomeCoordinator | JoinCase | CreateCase | CreateInvite | RevokeInvite | SetLanguage | ErasePerson
     | SaveAnswer | SetAnswerVisibility | SetPrepProgress | OpenPreparation | Audit | NotePrepReminder
-    | UpdateMeeting
+    | UpdateMeeting | CreateTask | TaskResponse | ConfirmPlanRead
 )
 
 

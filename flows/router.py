@@ -7,7 +7,7 @@ then passed to the flow that made them; text goes to the current flow.
 
 from __future__ import annotations
 
-from flows import common, coordinating, forgetting, joining, prep_overview, preparing, running, setup
+from flows import common, coordinating, forgetting, joining, prep_overview, preparing, running, setup, tasks
 from flows.context import Context
 from flows.events import ButtonPress, Command, Event, OtherMessage, TextMessage
 from flows.outcome import Outcome, outcome, reply
@@ -16,7 +16,7 @@ from flows.text import _
 UNSTAMPED = "-"
 
 # Flows that hold a conversation, by the name stored in the state.
-FLOWS = {m.FLOW: m for m in (joining, setup, coordinating, forgetting, preparing, prep_overview, running)}
+FLOWS = {m.FLOW: m for m in (joining, setup, coordinating, forgetting, preparing, prep_overview, running, tasks, tasks.OwnerFlow)}
 
 
 def _prep(ctx: Context) -> Outcome:
@@ -37,6 +37,7 @@ COMMANDS = {
     "invite": coordinating.start_invite,
     "prep": _prep,
     "meeting": running.start,
+    "tasks": tasks.show,
 }
 
 
@@ -81,6 +82,10 @@ def _button(event: ButtonPress, ctx: Context) -> Outcome:
             return preparing.go(ctx, int(parts[2]))
         if parts[:2] == ["meeting", "ready"] and len(parts) == 3 and parts[2].isdigit():
             return running.family_ready(ctx, int(parts[2]))
+        if parts[:2] == ["plan", "read"] and len(parts) == 3 and parts[2].isdigit():
+            return running.plan_read(ctx, int(parts[2]))
+        if parts[0] == "task" and len(parts) == 3:
+            return tasks.respond(ctx, parts[1], parts[2])
         return common.forged_button(ctx)
     if not version.isdigit():
         return common.forged_button(ctx)

@@ -21,7 +21,7 @@ from flows.access import may
 from flows.answers import answer_text
 from flows.context import Attendee, Context, MeetingRun
 from flows.labels import role_name
-from flows.outcome import IDLE, NOTICE, Button, Outcome, Reply, State, UpdateMeeting, outcome, reply
+from flows.outcome import IDLE, NOTICE, Button, ConfirmPlanRead, Outcome, Reply, State, UpdateMeeting, outcome, reply
 from flows.text import Lines, Moment, T, _, ngettext
 
 FLOW = "meeting"
@@ -49,6 +49,10 @@ def speaking_order(run: MeetingRun, step) -> list[Attendee | None]:
         else:
             order += [p for p in _present(run) if p.role == role]
     return order
+
+
+def _names(people: list[Attendee]) -> T:
+    return _("{names}", names=Lines(tuple(p.name for p in people), sep=", ")) if people else _("nobody")
 
 
 def _roles(roles) -> T:
@@ -88,6 +92,12 @@ def control_message(ctx: Context, run: MeetingRun, *, edit: int | None = None, n
     buttons: list[list[Button]] = []
     if run.meeting.status == "ended":
         parts.append(_("This meeting has ended."))
+        read = set(run.progress.get("read", []))
+        present = _present(run)
+        if present:
+            parts.append(_("<b>Have read the plan:</b> {yes}\n<b>Not yet:</b> {no}",
+                           yes=_names([p for p in present if p.person_id in read]),
+                           no=_names([p for p in present if p.person_id not in read])))
         return reply(*parts, edit_message_id=edit)
     step_index = run.progress.get("step")
     if step_index is None:
@@ -130,6 +140,7 @@ def control_message(ctx: Context, run: MeetingRun, *, edit: int | None = None, n
             last = step_index + 1 == len(meeting_type.steps)
             nav.append(Button(_("Next step ▶") if not last else _("⏹ End the meeting"), "meeting:next" if not last else "meeting:end"))
             buttons.append(nav)
+            buttons.append([Button(_("📝 Add a task"), "meeting:task")])
             buttons.append([Button(_("⏸ Pause"), "meeting:pause"), Button(_("⏹ End the meeting"), "meeting:end")])
     if note is not None:
         parts.append(note)
@@ -194,9 +205,17 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
                 Button(_("Yes, end the meeting"), "meeting:endyes"), Button(_("No, go on"), "meeting:stay")]]))
         case ["stay"]:
             return control(ctx)
+        case ["task"] if step_index is not None and not progress.get("paused"):
+            from flows import tasks  # tasks come back to this control message
+
+            return tasks.start(ctx)
         case ["endyes"] if step_index is not None:
-            notices = [_notice(p, _("The meeting has ended. Thank you for taking part.")) for p in _present(run)]
-            return outcome(IDLE, reply(_("The meeting has ended. Thank you.")), *notices,
+            plan = plan_parts(ctx, run)
+            notices = [_notice(p, _("The meeting has ended. Thank you for taking part."), *plan,
+                               buttons=[[Button(_("✅ I have read the plan"), f"plan:read:{run.meeting.id}")]])
+                       for p in _present(run)]
+            return outcome(IDLE, reply(_("The meeting has ended. Thank you. Everyone who was here has the plan; "
+                                         "/meeting shows who has read it."), *plan), *notices,
                            changes=[UpdateMeeting(run.meeting.id, progress, status="ended")])
     return None
 
@@ -331,3 +350,37 @@ def timer_notice(step, near_end: bool, chat_id: int) -> Reply:
                         "⏱ “{title}” has now had its planned {n} minutes. No rush: move on when it suits the conversation.",
                         step.minutes, title=T(step.title))
     return reply(text, chat_id=chat_id, stamp_buttons=False, priority=NOTICE)
+
+
+# ---- the plan --------------------------------------------------------------
+
+
+def plan_parts(ctx: Context, run: MeetingRun) -> list[T]:
+    """The written plan everyone gets at the end: what was agreed, by whom, by when."""
+    from flows.tasks import task_line
+
+    parts = [_("📋 <b>The plan from the meeting about {case}</b>, {date}", case=run.case.pseudonym,
+               date=Moment(run.meeting.starts_at, run.case.timezone, "date"))]
+    if run.tasks:
+        parts.append(_("<b>What we agreed</b>\n{tasks}", tasks=Lines(tuple(task_line(t) for t in run.tasks))))
+    else:
+        parts.append(_("No tasks were written down at this meeting."))
+    if run.progress.get("absent_reason"):
+        parts.append(_("<b>The child was not at the meeting:</b> {reason}", reason=run.progress["absent_reason"]))
+    here = _present(run)
+    if here:
+        parts.append(_("<b>Taking part:</b> {names}", names=_names(here)))
+    return parts
+
+
+def plan_read(ctx: Context, meeting_id: int) -> Outcome:
+    run = ctx.meeting_run
+    me = next((p for p in _present(run) if ctx.person and p.person_id == ctx.person.id), None) if run else None
+    if run is None or run.meeting.id != meeting_id or me is None or run.meeting.status != "ended":
+        return outcome(ctx.state, toast=_("This button does not work here."))
+    if me.person_id in run.progress.get("read", []):
+        return outcome(ctx.state, toast=_("Thank you, I already know."))
+    replies = [reply(_("Thank you for reading the plan."))]
+    if run.coordinator_chat_id:
+        replies.append(reply(_("{name} has read the plan.", name=me.name), chat_id=run.coordinator_chat_id, stamp_buttons=False))
+    return outcome(ctx.state, *replies, changes=[ConfirmPlanRead(run.meeting.id)], toast=_("Thank you!"))

@@ -20,6 +20,7 @@ MIN_NOTICE = timedelta(hours=1)
 class Timing:
     prep_reminder_leads: tuple[timedelta, ...] = (timedelta(hours=72), timedelta(hours=24))
     quiet_hours: tuple[int, int] | None = (21, 8)  # (from, until) local hours; None: no quiet time
+    task_reminder_leads: tuple[timedelta, ...] = (timedelta(days=2),)  # before a task's due day
 
 
 def parse_durations(text: str) -> tuple[timedelta, ...]:

@@ -9,7 +9,7 @@ from functools import singledispatch
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Answer, AuditEntry, Case, Invite, Meeting, Participant, Person, Preparation
+from bot.db.models import Answer, AuditEntry, Case, Invite, Meeting, Participant, Person, Preparation, Task, TaskOwner
 from bot.planner import Planner
 from bot.storage.preparation import next_meeting, opens_at
 from bot.storage.sealing import Sealer
@@ -29,6 +29,9 @@ from flows.outcome import (
     SetLanguage,
     SetPrepProgress,
     UpdateMeeting,
+    CreateTask,
+    TaskResponse,
+    ConfirmPlanRead,
 )
 
 
@@ -237,3 +240,37 @@ async def _(change: UpdateMeeting, session, actor):
     if change.timed_step and actor.planner:
         step, minutes = change.timed_step
         await actor.planner.time_step(session, meeting.id, step, minutes, actor.now)
+
+
+@apply.register
+async def _(change: CreateTask, session, actor):
+    meeting = await session.get(Meeting, change.meeting_id)
+    case = await session.get(Case, meeting.case_id)
+    task = Task(case_id=case.id, meeting_id=meeting.id, ref=change.ref, what=actor.sealer.seal(change.what),
+                due_at=change.due_at, status="open", created_at=actor.now)
+    session.add(task)
+    await session.flush()
+    session.add_all(TaskOwner(task_id=task.id, person_id=pid) for pid in change.owner_ids)
+    if actor.planner and task.due_at:
+        actor.planner.plan_task(session, task, case.timezone, actor.now)
+    audit(session, actor, "added_task", case.id, meeting=meeting.id, owners=len(change.owner_ids))
+
+
+@apply.register
+async def _(change: TaskResponse, session, actor):
+    task = await session.scalar(select(Task).where(Task.ref == change.ref))
+    if change.action == "accept":
+        owner = await session.scalar(select(TaskOwner).where(TaskOwner.task_id == task.id, TaskOwner.person_id == actor.person.id))
+        owner.accepted_at = owner.accepted_at or actor.now
+    elif change.action == "done":
+        task.status, task.done_at = "done", actor.now
+    audit(session, actor, f"task_{change.action}", task.case_id)
+
+
+@apply.register
+async def _(change: ConfirmPlanRead, session, actor):
+    meeting = await session.get(Meeting, change.meeting_id)
+    progress = dict(meeting.progress or {})
+    progress["read"] = sorted(set(progress.get("read", [])) | {actor.person.id})
+    meeting.progress = progress  # a new dict, so the JSON column is written
+    audit(session, actor, "read_plan", meeting.case_id, meeting=meeting.id)

@@ -13,6 +13,7 @@ from bot.i18n import resolve_locale
 from bot.storage.meeting_run import load_run, load_run_by_id, meeting_to_run
 from bot.storage.preparation import load_overview, load_preparations
 from bot.storage.sealing import Sealer
+from bot.storage.tasks import task_by_ref, tasks_for
 from bot.storage.tokens import token_hash
 from flows.context import CaseView, Config, Context, InviteView, MeetingView, Membership, PersonView
 from flows.events import ButtonPress, Command, Event
@@ -24,6 +25,8 @@ _PREP_GO = re.compile(r"^-\|prep:go:\d+$")
 _OVERVIEW_CASE = re.compile(r"^\d+\|prepov:case:(\d+)$")
 _RUN_CASE = re.compile(r"^\d+\|meeting:case:(\d+)$")
 _FAMILY_READY = re.compile(r"^-\|meeting:ready:(\d+)$")
+_PLAN_READ = re.compile(r"^-\|plan:read:(\d+)$")
+_TASK_BUTTON = re.compile(r"^-\|task:[a-z]+:([A-Za-z0-9_-]{1,24})$")
 
 
 async def load_context(
@@ -76,22 +79,23 @@ async def load_context(
         preparations=preparations,
         prep_overview=overview,
         meeting_run=await _meeting_run(session, event, state, person, cases, now, sealer) if person is not None else None,
+        tasks=await _tasks(session, event, state, person, sealer) if person is not None else (),
     )
     return ctx, person, conversation
 
 
 async def _meeting_run(session, event: Event, state: State, person: Person, cases, now, sealer: Sealer):
     """The meeting a /meeting event is about: the coordinator's case, or the one a "ready" button names."""
-    if isinstance(event, ButtonPress) and (match := _FAMILY_READY.match(event.data)):
+    if isinstance(event, ButtonPress) and (match := _FAMILY_READY.match(event.data) or _PLAN_READ.match(event.data)):
         return await load_run_by_id(session, int(match.group(1)), sealer)
-    about = (isinstance(event, Command) and event.name == "meeting") or state.flow == "meeting" \
+    about = (isinstance(event, Command) and event.name == "meeting") or state.flow in ("meeting", "task") \
         or (isinstance(event, ButtonPress) and _RUN_CASE.match(event.data))
     if not about or not person.is_coordinator:
         return None
     case_id = None
     if isinstance(event, ButtonPress) and (match := _RUN_CASE.match(event.data)):
         case_id = int(match.group(1))
-    elif state.flow == "meeting" and state.data.get("meeting") and not isinstance(event, Command):
+    elif state.flow in ("meeting", "task") and state.data.get("meeting") and not isinstance(event, Command):
         meeting = await session.get(Meeting, state.data["meeting"])
         case_id = meeting.case_id if meeting else None
     else:
@@ -100,11 +104,21 @@ async def _meeting_run(session, event: Event, state: State, person: Person, case
     case = next((c for c in cases if c.id == case_id), None)
     if case is None:
         return None
-    if state.flow == "meeting" and state.data.get("meeting") and not isinstance(event, Command):
+    if state.flow in ("meeting", "task") and state.data.get("meeting") and not isinstance(event, Command):
         meeting = await session.get(Meeting, state.data["meeting"])
     else:
         meeting = await meeting_to_run(session, case.id, now)
     return await load_run(session, case, meeting, sealer) if meeting is not None else None
+
+
+async def _tasks(session, event: Event, state: State, person: Person, sealer: Sealer):
+    if isinstance(event, ButtonPress) and (match := _TASK_BUTTON.match(event.data)):
+        return await task_by_ref(session, match.group(1), sealer)
+    if state.flow == "tasks" and state.data.get("ref"):
+        return await task_by_ref(session, state.data["ref"], sealer)
+    if isinstance(event, Command) and event.name == "tasks":
+        return await tasks_for(session, person, sealer)
+    return ()
 
 
 def _about_preparation(event: Event, state: State) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Answer, Case, Meeting, Participant, Person
 from bot.storage.preparation import answer_view
 from bot.storage.sealing import Sealer
+from bot.storage.tasks import tasks_of_meeting
 from flows.context import Attendee, CaseView, MeetingRun, MeetingView
 
 
@@ -39,7 +40,8 @@ async def load_run(session: AsyncSession, case: CaseView, meeting: Meeting, seal
     )
     coordinator = await session.get(Person, case.coordinator_id) if case.coordinator_id else None
     view = MeetingView(meeting.id, meeting.meeting_type, meeting.starts_at, meeting.place, meeting.status)
-    return MeetingRun(case, view, coordinator.chat_id if coordinator else None, dict(meeting.progress or {}), people)
+    tasks = await tasks_of_meeting(session, meeting.id, sealer)
+    return MeetingRun(case, view, coordinator.chat_id if coordinator else None, dict(meeting.progress or {}), people, tasks)
 
 
 async def load_run_by_id(session: AsyncSession, meeting_id: int, sealer: Sealer) -> MeetingRun | None:
