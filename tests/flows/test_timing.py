@@ -63,3 +63,12 @@ def test_opening_and_reminders_keep_the_local_time_across_a_daylight_saving_chan
 def test_no_quiet_hours_means_exactly_as_planned():
     at = local(2026, 12, 2, 23, 30)
     assert polite_time(at, "Europe/Stockholm", None, before=at + timedelta(hours=2)) == at
+
+
+def test_a_task_reminder_two_days_before_keeps_noon_across_the_clock_change():
+    from flows.timing import local_before
+
+    due = local(2026, 10, 26, 12, 0)  # the Monday after summer time ends
+    reminder = local_before(due, timedelta(days=2), "Europe/Stockholm")
+    assert reminder.astimezone(STOCKHOLM).hour == 12 and reminder.astimezone(STOCKHOLM).day == 24
+    assert due - reminder == timedelta(hours=49)
