@@ -141,6 +141,10 @@ def control_message(ctx: Context, run: MeetingRun, *, edit: int | None = None, n
             nav.append(Button(_("Next step ▶") if not last else _("⏹ End the meeting"), "meeting:next" if not last else "meeting:end"))
             buttons.append(nav)
             buttons.append([Button(_("📝 Add a task"), "meeting:task")])
+            if "child_view" in step.records:
+                buttons.append([Button(_("🧒 Note the child's and parents' view"), "meeting:view")])
+            if "next_participants" in step.records:
+                buttons.append([Button(_("👥 Who takes part next time"), "meeting:nextpeople")])
             buttons.append([Button(_("⏸ Pause"), "meeting:pause"), Button(_("⏹ End the meeting"), "meeting:end")])
     if note is not None:
         parts.append(note)
@@ -205,6 +209,22 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
                 Button(_("Yes, end the meeting"), "meeting:endyes"), Button(_("No, go on"), "meeting:stay")]]))
         case ["stay"]:
             return control(ctx)
+        case ["view"] if step_index is not None:
+            return outcome(State(FLOW, "view", {"meeting": run.meeting.id}), reply(_(
+                "What do the child and the parents think of the support proposed? Write it as they said it; it goes into the plan.")))
+        case ["nextpeople"] if step_index is not None:
+            chosen = progress.get("next_people", progress.get("present", []))
+            return outcome(State(FLOW, "next_people", {"meeting": run.meeting.id, "chosen": list(chosen)}),
+                           _ask_next_people(run, chosen))
+        case ["np", pid] if pid.isdigit() and ctx.state.step == "next_people":
+            chosen = list(ctx.state.data.get("chosen", []))
+            chosen = [c for c in chosen if c != int(pid)] if int(pid) in chosen else chosen + [int(pid)]
+            state = State(FLOW, "next_people", {"meeting": run.meeting.id, "chosen": chosen})
+            return outcome(state, _ask_next_people(run, chosen, edit=message_id), clear_buttons=False)
+        case ["npdone"] if ctx.state.step == "next_people":
+            progress["next_people"] = list(ctx.state.data.get("chosen", []))
+            return outcome(State(FLOW, "control", {"meeting": run.meeting.id}), reply(_("Noted for the plan.")),
+                           control_message(ctx, run), changes=[UpdateMeeting(run.meeting.id, progress)])
         case ["task"] if step_index is not None and not progress.get("paused"):
             from flows import tasks  # tasks come back to this control message
 
@@ -220,8 +240,20 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
     return None
 
 
+def _ask_next_people(run: MeetingRun, chosen, edit: int | None = None) -> Reply:
+    buttons = [[Button(_("{mark} {name}", mark="✅" if p.person_id in chosen else "▫", name=p.name), f"meeting:np:{p.person_id}")]
+               for p in run.people]
+    buttons.append([Button(_("Done choosing ▶"), "meeting:npdone")])
+    return reply(_("Who takes part next time? Tap to choose."), buttons=buttons, edit_message_id=edit)
+
+
 def on_text(ctx: Context, text: str) -> Outcome:
     run = ctx.meeting_run
+    if ctx.state.step == "view" and run is not None and may(ctx.person, "run_meeting", run.case):
+        view = " ".join(text.split())[:2000]
+        progress = {**run.progress, "views": view}
+        return outcome(State(FLOW, "control", {"meeting": run.meeting.id}), reply(_("Noted for the plan.")),
+                       control_message(ctx, run), changes=[UpdateMeeting(run.meeting.id, progress)])
     if ctx.state.step == "reason" and run is not None and may(ctx.person, "run_meeting", run.case):
         reason = " ".join(text.split())[:500]
         if not reason:
@@ -365,11 +397,16 @@ def plan_parts(ctx: Context, run: MeetingRun) -> list[T]:
         parts.append(_("<b>What we agreed</b>\n{tasks}", tasks=Lines(tuple(task_line(t) for t in run.tasks))))
     else:
         parts.append(_("No tasks were written down at this meeting."))
+    if run.progress.get("views"):
+        parts.append(_("<b>The child's and the parents' view:</b> {view}", view=run.progress["views"]))
     if run.progress.get("absent_reason"):
         parts.append(_("<b>The child was not at the meeting:</b> {reason}", reason=run.progress["absent_reason"]))
     here = _present(run)
     if here:
         parts.append(_("<b>Taking part:</b> {names}", names=_names(here)))
+    if "next_people" in run.progress:
+        coming = [p for p in run.people if p.person_id in run.progress["next_people"]]
+        parts.append(_("<b>Next time:</b> {names}", names=_names(coming)))
     return parts
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Answer, AuditEntry, Case, Invite, Meeting, Participant, Person, Preparation, Task, TaskOwner
 from bot.planner import Planner
+from bot.storage.meeting_run import seal_progress
 from bot.storage.preparation import next_meeting, opens_at
 from bot.storage.sealing import Sealer
 from bot.storage.tokens import token_hash
@@ -230,7 +231,7 @@ async def _(change: Audit, session, actor):
 @apply.register
 async def _(change: UpdateMeeting, session, actor):
     meeting = await session.get(Meeting, change.meeting_id)
-    meeting.progress = dict(change.progress)
+    meeting.progress = seal_progress(change.progress, actor.sealer)
     if change.status == "running" and meeting.status != "running":
         meeting.status, meeting.started_at = "running", actor.now
         audit(session, actor, "started_meeting", meeting.case_id, meeting=meeting.id)

@@ -14,6 +14,18 @@ from bot.storage.tasks import tasks_of_meeting
 from flows.context import Attendee, CaseView, MeetingRun, MeetingView
 
 
+# What people said, kept in a meeting's progress: sealed like answers.
+SEALED_KEYS = ("absent_reason", "views")
+
+
+def seal_progress(progress: dict, sealer: Sealer) -> dict:
+    return {k: sealer.seal(v) if k in SEALED_KEYS and isinstance(v, str) else v for k, v in progress.items()}
+
+
+def open_progress(progress: dict | None, sealer: Sealer) -> dict:
+    return {k: sealer.open(v) if k in SEALED_KEYS and isinstance(v, str) else v for k, v in (progress or {}).items()}
+
+
 async def meeting_to_run(session: AsyncSession, case_id: int, now: datetime) -> Meeting | None:
     """The running meeting, else the next planned one (it may start a little
     early), else the last one (so the coordinator hears it has ended)."""
@@ -41,7 +53,7 @@ async def load_run(session: AsyncSession, case: CaseView, meeting: Meeting, seal
     coordinator = await session.get(Person, case.coordinator_id) if case.coordinator_id else None
     view = MeetingView(meeting.id, meeting.meeting_type, meeting.starts_at, meeting.place, meeting.status)
     tasks = await tasks_of_meeting(session, meeting.id, sealer)
-    return MeetingRun(case, view, coordinator.chat_id if coordinator else None, dict(meeting.progress or {}), people, tasks)
+    return MeetingRun(case, view, coordinator.chat_id if coordinator else None, open_progress(meeting.progress, sealer), people, tasks)
 
 
 async def load_run_by_id(session: AsyncSession, meeting_id: int, sealer: Sealer) -> MeetingRun | None:

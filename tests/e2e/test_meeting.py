@@ -119,3 +119,22 @@ async def test_a_restart_during_the_meeting_carries_on_where_it_was(emulator, da
         await act(cia, cia.press("Next step ▶", message=control), contains="Step 2 of 7")
         await anna.wait_for(lambda m: "It is your turn to speak now" in m.text, timeout=10)
     await asyncio.sleep(0)
+
+
+async def test_why_the_child_is_absent_is_asked_noted_and_sealed_at_rest(emulator, database_url):
+    from cryptography.fernet import Fernet
+
+    async with running_bot(emulator, database_url, encryption_key=Fernet.generate_key().decode()) as runtime:
+        cia, (anna, kim) = await meeting_with(emulator, runtime, [("Anna", "family member"), ("Kim", "child or young person")])
+        control = await take_attendance(cia, "Anna")
+        await act(cia, cia.press("▶ Start the meeting", message=control), contains="Why not?")
+        await act(cia, cia.send_text("Kim has a fever <today>"), contains="Step 1 of 7")
+        assert not [m for m in kim.bot_messages if "Now:" in m.text]  # absent: told nothing
+        async with runtime.sessionmaker() as session:
+            progress = (await session.scalar(select(Meeting))).progress
+        assert progress["absent_reason"].startswith("fernet:") and "fever" not in progress["absent_reason"]
+        control = next(m for m in reversed(cia.bot_messages) if any(b.text == "📝 Add a task" for row in m.buttons for b in row))
+        await act(cia, cia.press("⏹ End the meeting", message=control), contains="End the meeting now?")
+        await act(cia, cia.press("Yes, end the meeting"), contains="The meeting has ended")
+        plan = await anna.wait_for(lambda m: "The plan from the meeting" in m.text, timeout=10)
+        assert "The child was not at the meeting: Kim has a fever <today>" in plan.text
