@@ -4,8 +4,10 @@ An operator makes a coordinator; the coordinator creates a case and invite
 links; three participants join in different languages (one tries a made-up
 link first, one sends a sticker); two of them prepare (a family member with
 a network map and a note for herself, a network member who finishes), and
-the coordinator looks at who has prepared and what was shared; then each
-person's chat is printed as their phone would show it."""
+the coordinator looks at who has prepared and what was shared; she runs the
+meeting step by step, writes down a task that Anna takes on, and ends it with
+a plan that Anna reads; then each person's chat is printed as their phone
+would show it."""
 
 from __future__ import annotations
 
@@ -95,22 +97,50 @@ async def play(emulator: BotApiEmulator, runtime: Runtime) -> list:
     await _prepare_network(lars)
     await _act(cia, cia.send_command("prep"))
     await _act(cia, cia.press(_button(cia, (0, 0))))  # shared answers by question
-    await _run_meeting(cia)
+    await _run_meeting(cia, anna)
     await asyncio.sleep(0.5)  # let the last notices arrive
     return [cia, anna, lars, aino]
 
 
-async def _run_meeting(cia) -> None:
-    """Cia runs the first steps: attendance, her introduction, the family's
-    round (Anna gets her own notes as a cue card), then ends the meeting."""
+def _by_action(user, action: str, message=None) -> tuple:
+    """A button by what it does (its callback data), so the demo works in every language."""
+    messages = [message] if message is not None else reversed(user.bot_messages)
+    for candidate in messages:
+        for row in candidate.buttons:
+            for button in row:
+                if button.callback_data and button.callback_data.split("|", 1)[-1].startswith(action):
+                    return button.text, candidate
+    raise LookupError(action)
+
+
+async def _press(user, action: str, message=None, *, toggle: bool = False):
+    text, on = _by_action(user, action, message)
+    if toggle:  # only the buttons change: nothing new to read
+        await user.press(text, message=on)
+        return await user.wait_until_answered(timeout=TIMEOUT, quiet=0.15)
+    return await _act(user, user.press(text, message=on))
+
+
+async def _run_meeting(cia, anna) -> None:
+    """Cia runs the meeting: attendance, her introduction, the family's round
+    (Anna gets her own notes as a cue card), a task for Anna, which she takes
+    on; then the meeting ends and everyone gets the plan, which Anna reads."""
     control = await _act(cia, cia.send_command("meeting"))
     for row in range(3):  # Anna, Lars and Aino are here
         await _act(cia, cia.press(control.buttons[row][0].text, message=control))
-    await _act(cia, cia.press(control.buttons[-1][0].text, message=control))  # start
-    await _act(cia, cia.press(control.buttons[0][0].text, message=control))  # next step: the family's round
-    await _act(cia, cia.press(control.buttons[0][0].text, message=control))  # next speaker: Aino
-    await _act(cia, cia.press(control.buttons[-1][1].text, message=control))  # end the meeting
-    await _act(cia, cia.press(_button(cia, (0, 0))))  # yes, end it
+    await _press(cia, "meeting:start", control)
+    await _press(cia, "meeting:next", control)  # the family's round
+    await _press(cia, "meeting:speaker", control)  # Aino's turn
+    await _press(cia, "meeting:task", control)
+    await _act(cia, cia.send_text("Ringa skolan och göra en morgonplan tillsammans med klassläraren"))
+    await _press(cia, "task:own:", toggle=True)  # Anna
+    await _press(cia, "task:owners")
+    await _press(cia, "task:due:14")
+    await _press(anna, "task:ok:")
+    control = _by_action(cia, "meeting:end")[1]  # the newest control message
+    await _press(cia, "meeting:end", control)
+    await _press(cia, "meeting:endyes")
+    await _press(anna, "plan:read:")
 
 
 async def _start_preparing(user) -> None:
