@@ -6,7 +6,8 @@ link first, one sends a sticker); two of them prepare (a family member with
 a network map and a note for herself, a network member who finishes), and
 the coordinator looks at who has prepared and what was shared; she runs the
 meeting step by step, writes down a task that Anna takes on, and ends it with
-a plan that Anna reads; then each person's chat is printed as their phone
+a plan that Anna reads. A second case is a family group conference with
+private family time. Then each person's chat is printed as their phone
 would show it."""
 
 from __future__ import annotations
@@ -98,8 +99,48 @@ async def play(emulator: BotApiEmulator, runtime: Runtime) -> list:
     await _act(cia, cia.send_command("prep"))
     await _act(cia, cia.press(_button(cia, (0, 0))))  # shared answers by question
     await _run_meeting(cia, anna)
+    mette, jukka = await _family_group_conference(emulator, cia)
     await asyncio.sleep(0.5)  # let the last notices arrive
-    return [cia, anna, lars, aino]
+    return [cia, anna, lars, aino, mette, jukka]
+
+
+async def _family_group_conference(emulator, cia) -> tuple:
+    """A second case, a family group conference: after the professional's
+    part, Jukka is asked to leave the room, Mette's family plans on their
+    own and calls everyone back with "we are ready"."""
+    day = (datetime.now(timezone.utc) + timedelta(days=20)).date()
+    await _act(cia, cia.send_command("new"))
+    await _act(cia, cia.send_text("Familjen B"))
+    await _press(cia, "setup:model:family_group_conference")
+    await _act(cia, cia.send_text(day.strftime("%d.%m.%Y")))
+    await _act(cia, cia.send_text("10.00"))
+    await _press(cia, "setup:place:none")
+    await _press(cia, "setup:create")
+    before = len(cia.messages)
+    choice = await _act(cia, cia.send_command("invite"))
+    await _act(cia, cia.press(choice.buttons[-1][0].text, message=choice))  # the newest case comes last
+    await cia.wait_for(lambda m: m.photo is not None and len([x for x in cia.messages[before:] if x.photo]) >= 4,
+                       after=before, timeout=TIMEOUT)
+    family, _child, _network, professional = [LINK.search(m.caption).group(0) for m in cia.messages[before:] if m.photo]
+    mette = emulator.user(1005, "Mette", language_code="da")
+    await _join(mette, family)
+    jukka = emulator.user(1006, "Jukka", language_code="fi")
+    await _join(jukka, professional)
+
+    await _act(cia, cia.send_command("meeting"))
+    text, choice = _by_action(cia, "meeting:case:")
+    await _act(cia, cia.press(choice.buttons[-1][0].text, message=choice))  # Familjen B
+    control = cia.bot_messages[-1]
+    for row in range(2):  # Mette and Jukka are here
+        await _act(cia, cia.press(control.buttons[row][0].text, message=control))
+    await _press(cia, "meeting:start", control)
+    await _press(cia, "meeting:speaker", control)  # after the coordinator, Jukka
+    await _press(cia, "meeting:next", control)  # family time
+    await _press(mette, "meeting:ready:")
+    await _press(cia, "meeting:next", control)  # the family's plan
+    await _press(cia, "meeting:end", control)
+    await _press(cia, "meeting:endyes")
+    return mette, jukka
 
 
 def _by_action(user, action: str, message=None) -> tuple:

@@ -17,10 +17,10 @@ from bot.purge import purge_with
 async def test_demo_plays_the_journeys_and_prints_every_chat(capsys):
     assert await run_demo() == 0
     out = capsys.readouterr().out
-    for person in ("Cia Lindqvist · sv", "Anna Sjöberg · da", "Lars · sv", "Aino Virtanen · fi"):
+    for person in ("Cia Lindqvist · sv", "Anna Sjöberg · da", "Lars · sv", "Aino Virtanen · fi", "Mette · da", "Jukka · fi"):
         assert person in out
     assert "Familjen A <Sjöberg & co>" in out  # typed HTML characters shown as typed
-    assert out.count("[photo:") == 4 + 2  # one QR code per role; Anna's map, and again in Cia's digest
+    assert out.count("[photo:") == 4 + 2 + 4  # QR codes per role, Anna's map and Cia's copy, the second case's QR codes
     assert "[sticker" in out
     # Preparation, each in their own language: Anna's question in Danish, Lars finishing in Swedish.
     assert "Spørgsmål 1 ud af 4" in out and "Tack! Nu är du klar med förberedelserna." in out
@@ -30,6 +30,11 @@ async def test_demo_plays_the_journeys_and_prints_every_chat(capsys):
     # The meeting: Anna's turn comes with her own notes as a cue card, in Danish.
     anna = out.split("── Anna")[1].split("── Lars")[0]
     assert "📝" in anna and anna.count("Jeg er bange for") == 2
+    assert "Ringa skolan" in anna and "Tak, fordi du læste planen." in anna  # her task, and the plan read
+    # The family group conference: Jukka leaves the room, Mette's family calls him back.
+    jukka = out.split("── Jukka")[1]
+    assert "Poistu hetkeksi huoneesta" in jukka and "Perhe on valmis" in jukka
+    assert "Dette er jeres egen tid som familie" in out.split("── Mette")[1]
 
 
 def test_models_command_lists_and_refuses(tmp_path, capsys):
