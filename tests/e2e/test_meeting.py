@@ -138,3 +138,16 @@ async def test_why_the_child_is_absent_is_asked_noted_and_sealed_at_rest(emulato
         await act(cia, cia.press("Yes, end the meeting"), contains="The meeting has ended")
         plan = await anna.wait_for(lambda m: "The plan from the meeting" in m.text, timeout=10)
         assert "The child was not at the meeting: Kim has a fever <today>" in plan.text
+
+
+async def test_someone_who_left_is_not_in_the_meeting_and_gets_nothing(emulator, bot):
+    cia, (anna, lars) = await meeting_with(emulator, bot, [("Anna", "family member"), ("Lars", "network member")])
+    await act(lars, lars.send_command("forget"), contains="erase")
+    await act(lars, lars.press(button(lars, "Yes")), contains="erased")
+    control = await act(cia, cia.send_command("meeting"), contains="Who is here?")
+    assert "Anna" in control.text and "Lars" not in control.text
+    await act(cia, cia.press("▫ Anna", message=control), contains="✅ Anna")
+    await act(cia, cia.press("▶ Start the meeting", message=control), contains="Step 1 of 7")
+    await anna.wait_for(lambda m: "Now: How we work today" in m.text, timeout=10)
+    await lars.wait_until_answered(timeout=3)
+    assert not [m for m in lars.bot_messages if "Now:" in m.text]
