@@ -18,12 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select  # noqa: E402
 from telegram import Bot  # noqa: E402
 
+from benchmarks.fresh import fresh_database  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from bot.db.models import OutboxMessage  # noqa: E402
 from bot.delivery.limits import RateLimits  # noqa: E402
 from bot.delivery.sender import OutboxSender  # noqa: E402
-from benchmarks.fresh import fresh_database  # noqa: E402
 from bot.emulator import BotApiEmulator  # noqa: E402
 
 

@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters  # noqa: E402
 
+from benchmarks.fresh import fresh_database  # noqa: E402
 from bot.app import Runtime  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db.models import Person  # noqa: E402
-from benchmarks.fresh import fresh_database  # noqa: E402
 from bot.emulator import BotApiEmulator  # noqa: E402
 
 STEPS = 9

@@ -8,10 +8,20 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
-from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import handlers
-from bot.commands import register_all_coordinators, register_coordinator, register_defaults
+from bot.commands import (
+    register_all_coordinators,
+    register_coordinator,
+    register_defaults,
+)
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.models import Person

@@ -16,10 +16,28 @@ from typing import Callable
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.db.models import Answer, Case, Job, Meeting, Participant, Person, Preparation, Task, TaskOwner
+from bot.db.models import (
+    Answer,
+    Case,
+    Job,
+    Meeting,
+    Participant,
+    Person,
+    Preparation,
+    Task,
+    TaskOwner,
+)
 from bot.delivery.render import outbox_rows
 from bot.i18n import resolve_locale
-from bot.planner import PREP_OPEN, PREP_REMIND, STEP_NEAR_END, STEP_PAST_END, TASK_DUE, TASK_OVERDUE, TASK_REMIND
+from bot.planner import (
+    PREP_OPEN,
+    PREP_REMIND,
+    STEP_NEAR_END,
+    STEP_PAST_END,
+    TASK_DUE,
+    TASK_OVERDUE,
+    TASK_REMIND,
+)
 from bot.storage.preparation import is_follow_up, opens_at
 from bot.storage.sealing import Sealer
 from bot.storage.tasks import task_views

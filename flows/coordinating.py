@@ -13,7 +13,16 @@ import hashlib
 from flows.access import may
 from flows.context import CaseView, Context
 from flows.labels import role_name
-from flows.outcome import IDLE, Button, CreateInvite, Outcome, RevokeInvite, State, outcome, reply
+from flows.outcome import (
+    IDLE,
+    Button,
+    CreateInvite,
+    Outcome,
+    RevokeInvite,
+    State,
+    outcome,
+    reply,
+)
 from flows.text import Lines, Moment, T, _, ngettext
 
 FLOW = "invite"

@@ -15,7 +15,16 @@ from dataclasses import replace
 from flows.common import help_text, language_buttons, privacy_notice
 from flows.context import Context, InviteView
 from flows.labels import LANGUAGE_NAMES, role_name
-from flows.outcome import IDLE, BecomeCoordinator, Button, JoinCase, Outcome, State, outcome, reply
+from flows.outcome import (
+    IDLE,
+    BecomeCoordinator,
+    Button,
+    JoinCase,
+    Outcome,
+    State,
+    outcome,
+    reply,
+)
 from flows.text import _
 
 FLOW = "join"

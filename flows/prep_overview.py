@@ -15,7 +15,18 @@ from flows.access import may
 from flows.answers import answer_text, coordinator_may_see
 from flows.context import Context, PrepOverview, SharedAnswer
 from flows.labels import role_name
-from flows.outcome import IDLE, Audit, Button, NetworkMap, NotePrepReminder, OpenPreparation, Outcome, State, outcome, reply
+from flows.outcome import (
+    IDLE,
+    Audit,
+    Button,
+    NetworkMap,
+    NotePrepReminder,
+    OpenPreparation,
+    Outcome,
+    State,
+    outcome,
+    reply,
+)
 from flows.text import Lines, Moment, T, _, ngettext
 
 FLOW = "prepov"

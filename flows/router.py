@@ -7,7 +7,17 @@ then passed to the flow that made them; text goes to the current flow.
 
 from __future__ import annotations
 
-from flows import common, coordinating, forgetting, joining, prep_overview, preparing, running, setup, tasks
+from flows import (
+    common,
+    coordinating,
+    forgetting,
+    joining,
+    prep_overview,
+    preparing,
+    running,
+    setup,
+    tasks,
+)
 from flows.context import Context
 from flows.events import ButtonPress, Command, Event, OtherMessage, TextMessage
 from flows.outcome import Outcome, outcome, reply

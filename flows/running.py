@@ -21,7 +21,18 @@ from flows.access import may
 from flows.answers import answer_text
 from flows.context import Attendee, Context, MeetingRun
 from flows.labels import role_name
-from flows.outcome import IDLE, NOTICE, Button, ConfirmPlanRead, Outcome, Reply, State, UpdateMeeting, outcome, reply
+from flows.outcome import (
+    IDLE,
+    NOTICE,
+    Button,
+    ConfirmPlanRead,
+    Outcome,
+    Reply,
+    State,
+    UpdateMeeting,
+    outcome,
+    reply,
+)
 from flows.text import Lines, Moment, T, _, ngettext
 
 FLOW = "meeting"

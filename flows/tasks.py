@@ -15,7 +15,18 @@ from zoneinfo import ZoneInfo
 
 from flows.access import may
 from flows.context import Context, TaskView
-from flows.outcome import IDLE, NOTICE, Button, CreateTask, Outcome, Reply, State, TaskResponse, outcome, reply
+from flows.outcome import (
+    IDLE,
+    NOTICE,
+    Button,
+    CreateTask,
+    Outcome,
+    Reply,
+    State,
+    TaskResponse,
+    outcome,
+    reply,
+)
 from flows.parsing import parse_date
 from flows.text import Lines, Moment, T, _
 

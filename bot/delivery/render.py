@@ -126,7 +126,10 @@ def _text_rows(text: str, markup: dict | None, common: dict) -> list[OutboxMessa
 
 
 def map_png(picture: NetworkMap, language: str) -> bytes:
-    from bot.pictures.network_map import MapPerson, network_map_png  # Pillow loads only when a map is drawn
+    from bot.pictures.network_map import (  # Pillow loads only when a map is drawn
+        MapPerson,
+        network_map_png,
+    )
 
     labels = {kind: render(name, language, plain=True) for kind, name in KIND_NAMES.items()}
     people = [MapPerson(name, kind, closeness) for name, kind, closeness in picture.people]

@@ -23,7 +23,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator.html import HtmlError, Parsed, detect_entities, parse_html, plain, to_html
+from bot.emulator.html import (
+    HtmlError,
+    Parsed,
+    detect_entities,
+    parse_html,
+    plain,
+    to_html,
+)
 from bot.emulator.users import Button, ChatMessage, EmulatedUser
 
 log = logging.getLogger(__name__)

@@ -162,7 +162,9 @@ class EmulatedUser:
                     return msg
             left = deadline - time.monotonic()
             if left <= 0:
-                from bot.emulator.transcript import render_chat  # it imports this module
+                from bot.emulator.transcript import (
+                    render_chat,  # it imports this module
+                )
 
                 raise TimeoutError(f"no matching bot message within {timeout}s; the chat:\n"
                                    + render_chat(self))
@@ -179,7 +181,9 @@ class EmulatedUser:
             if not pending and self.inflight == 0 and idle >= quiet:
                 return
             if now >= deadline:
-                from bot.emulator.transcript import render_chat  # it imports this module
+                from bot.emulator.transcript import (
+                    render_chat,  # it imports this module
+                )
 
                 what = (f"updates {pending} not confirmed by getUpdates" if pending
                         else "the bot kept talking")

@@ -9,7 +9,18 @@ from functools import singledispatch
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Answer, AuditEntry, Case, Invite, Meeting, Participant, Person, Preparation, Task, TaskOwner
+from bot.db.models import (
+    Answer,
+    AuditEntry,
+    Case,
+    Invite,
+    Meeting,
+    Participant,
+    Person,
+    Preparation,
+    Task,
+    TaskOwner,
+)
 from bot.planner import Planner
 from bot.storage.meeting_run import seal_progress
 from bot.storage.preparation import next_meeting, opens_at
@@ -18,8 +29,10 @@ from bot.storage.tokens import token_hash
 from flows.outcome import (
     Audit,
     BecomeCoordinator,
+    ConfirmPlanRead,
     CreateCase,
     CreateInvite,
+    CreateTask,
     ErasePerson,
     JoinCase,
     NotePrepReminder,
@@ -29,10 +42,8 @@ from flows.outcome import (
     SetAnswerVisibility,
     SetLanguage,
     SetPrepProgress,
-    UpdateMeeting,
-    CreateTask,
     TaskResponse,
-    ConfirmPlanRead,
+    UpdateMeeting,
 )
 
 

@@ -15,7 +15,15 @@ from bot.storage.preparation import load_overview, load_preparations
 from bot.storage.sealing import Sealer
 from bot.storage.tasks import task_by_ref, tasks_for
 from bot.storage.tokens import token_hash
-from flows.context import CaseView, Config, Context, InviteView, MeetingView, Membership, PersonView
+from flows.context import (
+    CaseView,
+    Config,
+    Context,
+    InviteView,
+    MeetingView,
+    Membership,
+    PersonView,
+)
 from flows.events import ButtonPress, Command, Event
 from flows.outcome import State
 

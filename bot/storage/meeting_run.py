@@ -13,7 +13,6 @@ from bot.storage.sealing import Sealer
 from bot.storage.tasks import tasks_of_meeting
 from flows.context import Attendee, CaseView, MeetingRun, MeetingView
 
-
 # What people said, kept in a meeting's progress: sealed like answers.
 SEALED_KEYS = ("absent_reason", "views")
 

@@ -10,7 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Answer, Case, Meeting, Participant, Person, Preparation, Task
 from bot.storage.sealing import Sealer
-from flows.context import AnswerView, CaseView, MeetingView, PrepOverview, PrepPerson, PrepView, SharedAnswer
+from flows.context import (
+    AnswerView,
+    CaseView,
+    MeetingView,
+    PrepOverview,
+    PrepPerson,
+    PrepView,
+    SharedAnswer,
+)
 from flows.timing import prep_opens_at
 
 # A preparation stays loadable this long after its meeting started, so a late

@@ -5,7 +5,14 @@ import math
 
 from PIL import Image
 
-from bot.pictures.network_map import HEIGHT, WIDTH, MapPerson, layout, legend_entries, network_map_png
+from bot.pictures.network_map import (
+    HEIGHT,
+    WIDTH,
+    MapPerson,
+    layout,
+    legend_entries,
+    network_map_png,
+)
 
 LABELS = {"family": "Familj", "friend": "Vänner", "school": "Skola", "professional": "Yrkespersoner", "other": "Andra"}
 

@@ -6,7 +6,15 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from bot.db.models import Case, Job, Meeting, OutboxMessage, Participant, Person, Preparation
+from bot.db.models import (
+    Case,
+    Job,
+    Meeting,
+    OutboxMessage,
+    Participant,
+    Person,
+    Preparation,
+)
 from bot.i18n import render
 from bot.planner import PREP_REMIND
 from bot.scheduler import Scheduler

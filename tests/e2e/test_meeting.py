@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.db.models import Meeting
-from tests.auxil.people import act, button, create_case, invite_links, join, make_coordinator
+from tests.auxil.people import (
+    act,
+    button,
+    create_case,
+    invite_links,
+    join,
+    make_coordinator,
+)
 from tests.auxil.running import running_bot
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

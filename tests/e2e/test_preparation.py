@@ -12,7 +12,14 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, text, update
 
 from bot.db.models import Answer, Case, Job, Meeting, Preparation, Task
-from tests.auxil.people import act, button, create_case, invite_links, join, make_coordinator
+from tests.auxil.people import (
+    act,
+    button,
+    create_case,
+    invite_links,
+    join,
+    make_coordinator,
+)
 from tests.auxil.running import running_bot, start_bot_process
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

@@ -5,8 +5,23 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from bot.db.models import AuditEntry, Case, Conversation, Invite, Meeting, Participant, Person
-from tests.auxil.people import act, button, create_case, invite_links, join, make_coordinator
+from bot.db.models import (
+    AuditEntry,
+    Case,
+    Conversation,
+    Invite,
+    Meeting,
+    Participant,
+    Person,
+)
+from tests.auxil.people import (
+    act,
+    button,
+    create_case,
+    invite_links,
+    join,
+    make_coordinator,
+)
 
 
 async def count(sessionmaker, model, *where):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from bot.db.models import AuditEntry, Task
-from tests.auxil.people import act, button
+from tests.auxil.people import act
 from tests.e2e.test_meeting import meeting_with, take_attendance
 
 

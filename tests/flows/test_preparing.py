@@ -7,9 +7,21 @@ from datetime import timedelta
 
 from flows import preparing, router
 from flows.answers import MAX_ANSWER
-from flows.context import AnswerView, PersonView, PrepOverview, PrepPerson, PrepView, SharedAnswer
+from flows.context import (
+    AnswerView,
+    PersonView,
+    PrepOverview,
+    PrepPerson,
+    PrepView,
+    SharedAnswer,
+)
 from flows.events import OtherMessage
-from flows.outcome import NotePrepReminder, SaveAnswer, SetAnswerVisibility, SetPrepProgress
+from flows.outcome import (
+    NotePrepReminder,
+    SaveAnswer,
+    SetAnswerVisibility,
+    SetPrepProgress,
+)
 from tests.auxil.flowctx import NOW, Chat, case, coordinator, ctx
 
 MEETING = NOW + timedelta(days=3)

@@ -5,7 +5,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.timing import Timing, parse_durations, parse_quiet_hours, polite_time, prep_opens_at, reminder_times
+from flows.timing import (
+    Timing,
+    parse_durations,
+    parse_quiet_hours,
+    polite_time,
+    prep_opens_at,
+    reminder_times,
+)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
