@@ -162,9 +162,8 @@ class EmulatedUser:
                     return msg
             left = deadline - time.monotonic()
             if left <= 0:
-                from bot.emulator.transcript import (
-                    render_chat,  # it imports this module
-                )
+                # Imported here: the transcript module imports this one.
+                from bot.emulator.transcript import render_chat
 
                 raise TimeoutError(f"no matching bot message within {timeout}s; the chat:\n"
                                    + render_chat(self))
@@ -181,9 +180,8 @@ class EmulatedUser:
             if not pending and self.inflight == 0 and idle >= quiet:
                 return
             if now >= deadline:
-                from bot.emulator.transcript import (
-                    render_chat,  # it imports this module
-                )
+                # Imported here: the transcript module imports this one.
+                from bot.emulator.transcript import render_chat
 
                 what = (f"updates {pending} not confirmed by getUpdates" if pending
                         else "the bot kept talking")
