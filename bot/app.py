@@ -91,6 +91,7 @@ class Runtime:
             default_timezone=self.settings.default_timezone,
             invite_ttl=timedelta(days=self.settings.invite_ttl_days),
             bot_username=me.username,
+            retention_days=self.settings.retention_days,
         )
         timing = self.settings.timing()
         sealer = Sealer.from_setting(self.settings.encryption_key.get_secret_value() if self.settings.encryption_key else None)

@@ -32,6 +32,7 @@ COORDINATOR = (
     ("prep", _("Who has prepared, and what they shared")),
     ("meeting", _("Run the meeting: agenda and speaking turns")),
     ("tasks", _("The tasks in your cases")),
+    ("close", _("Close a case")),
     ("help", _("What I can do")),
     ("language", _("Choose your language")),
     ("privacy", _("What is stored and who sees it")),

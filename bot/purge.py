@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import upgrade_async
-from bot.db.models import Case, InboundUpdate, Invite, OutboxMessage
+from bot.db.models import Case, InboundUpdate, Invite, OutboxMessage, Participant, Person
 
 TRACE_DAYS = 7  # sent messages and handled updates: only ids are left, and only for a week
 
@@ -25,6 +25,12 @@ async def purge_with(sessionmaker, retention_days: int, now: datetime | None = N
             # Meetings, participants, invites and the audit trail go with the case.
             await session.execute(delete(Case).where(Case.id.in_(cases)))
         erased["closed cases"] = len(cases)
+        # People who took part only in erased cases (never coordinators) go too.
+        taking_part = select(Participant.person_id)
+        result = await session.execute(
+            delete(Person).where(Person.is_coordinator.is_(False), Person.id.not_in(taking_part))
+            .execution_options(synchronize_session=False))
+        erased["people no longer in any case"] = result.rowcount or 0
         trace_cutoff = now - timedelta(days=TRACE_DAYS)
         result = await session.execute(
             delete(OutboxMessage).where(OutboxMessage.status != "pending", OutboxMessage.created_at < trace_cutoff)

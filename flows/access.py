@@ -7,7 +7,7 @@ from __future__ import annotations
 from flows.context import CaseView, PersonView
 
 COORDINATOR_ACTIONS = frozenset({"create_case", "list_cases"})
-CASE_ACTIONS = frozenset({"invite", "revoke_invite", "view_case", "run_meeting"})
+CASE_ACTIONS = frozenset({"invite", "revoke_invite", "view_case", "run_meeting", "close_case"})
 
 
 def may(person: PersonView | None, action: str, case: CaseView | None = None) -> bool:

@@ -44,6 +44,7 @@ def help_text(ctx: Context) -> T:
             "/prep – who has prepared, and the answers shared with you\n"
             "/meeting – run the meeting: agenda, speaking turns, family time, tasks\n"
             "/tasks – the tasks in your cases\n"
+            "/close – close a case\n"
             "/language – choose your language\n"
             "/privacy – what is stored and who sees it\n"
             "/forget – erase your data\n"

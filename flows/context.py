@@ -47,6 +47,7 @@ class CaseView:
     coordinator_id: int
     meetings: tuple[MeetingView, ...] = ()
     participants: tuple[tuple[str, str], ...] = ()  # (name, role)
+    participant_chats: tuple[int, ...] = ()  # where to tell them (closing the case)
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ class Config:
     default_timezone: str = "Europe/Stockholm"
     invite_ttl: timedelta = timedelta(days=14)
     bot_username: str = "meetbot"
+    retention_days: int = 365
 
 
 @dataclass(frozen=True)

@@ -193,10 +193,15 @@ class ConfirmPlanRead:
     meeting_id: int
 
 
+@dataclass(frozen=True)
+class CloseCase:
+    case_id: int
+
+
 Change = (
     BecomeCoordinator | JoinCase | CreateCase | CreateInvite | RevokeInvite | SetLanguage | ErasePerson
     | SaveAnswer | SetAnswerVisibility | SetPrepProgress | OpenPreparation | Audit | NotePrepReminder
-    | UpdateMeeting | CreateTask | TaskResponse | ConfirmPlanRead
+    | UpdateMeeting | CreateTask | TaskResponse | ConfirmPlanRead | CloseCase
 )
 
 

@@ -8,6 +8,7 @@ then passed to the flow that made them; text goes to the current flow.
 from __future__ import annotations
 
 from flows import (
+    closing,
     common,
     coordinating,
     forgetting,
@@ -26,7 +27,9 @@ from flows.text import _
 UNSTAMPED = "-"
 
 # Flows that hold a conversation, by the name stored in the state.
-FLOWS = {m.FLOW: m for m in (joining, setup, coordinating, forgetting, preparing, prep_overview, running, tasks, tasks.OwnerFlow)}
+FLOWS = {m.FLOW: m for m in (
+    joining, setup, coordinating, forgetting, preparing, prep_overview, running, tasks, tasks.OwnerFlow, closing,
+)}
 
 
 def _prep(ctx: Context) -> Outcome:
@@ -48,6 +51,7 @@ COMMANDS = {
     "prep": _prep,
     "meeting": running.start,
     "tasks": tasks.show,
+    "close": closing.start,
 }
 
 

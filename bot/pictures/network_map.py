@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +22,11 @@ COLOURS = {"family": "#D55E00", "friend": "#0072B2", "school": "#009E73", "profe
 SHAPES = {"family": "circle", "friend": "square", "school": "triangle", "professional": "diamond", "other": "ring"}
 RING_RADII = (150, 270, 390)  # closeness 1, 2, 3
 MAX_NAME = 24
+MAX_TITLE = 60  # a title has the whole top line, so it may be longer than a name
+MARKER_GAP = 16  # from a marker's centre to the start of its name
+LINE = 24  # height of a name's box for 20 px text
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
 
 
 @dataclass(frozen=True)
@@ -31,9 +36,9 @@ class MapPerson:
     closeness: int  # 1 very close ... 3 further away
 
 
-def short_name(name: str) -> str:
+def short_name(name: str, limit: int = MAX_NAME) -> str:
     name = " ".join(name.split())
-    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def legend_entries(people: Sequence[MapPerson], kind_labels: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -56,6 +61,54 @@ def layout(people: Sequence[MapPerson], size: int = SIZE) -> list[tuple[float, f
             angle = offset + 2 * math.pi * n / len(on_ring)
             positions[i] = (centre + radius * math.cos(angle), centre + radius * math.sin(angle))
     return [p for p in positions if p is not None]
+
+
+def _overlap(a: Box, b: Box) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def label_boxes(
+    people: Sequence[MapPerson],
+    positions: Sequence[tuple[float, float]],
+    text_width: Callable[[str], float],
+    *,
+    bounds: Box = (0, 0, WIDTH, HEIGHT),
+    keep_clear: Sequence[Box] = (),
+) -> list[Box]:
+    """Where each (shortened) name goes, in input order. Greedy: each name
+    takes the first spot beside its marker that covers no marker, no name
+    placed before it and nothing in keep_clear; if there is none, the spot
+    that covers least. Outer rings go first: their names have room outside,
+    and the inner names then dodge between them."""
+    middle_x = (bounds[0] + bounds[2]) / 2
+    markers = [(x - 13, y - 13, x + 13, y + 13) for x, y in positions]
+    placed: list[Box | None] = [None] * len(people)
+    order = sorted(range(len(people)), key=lambda i: (-people[i].closeness, i))
+    for i in order:
+        x, y = positions[i]
+        width = text_width(short_name(people[i].name))
+        outward = 1 if x >= middle_x else -1  # names point away from the child
+        candidates = []
+        for side in (outward, -outward):
+            for dy in (0, -LINE / 2, LINE / 2, -LINE, LINE):
+                left = x + MARKER_GAP if side > 0 else x - MARKER_GAP - width
+                candidates.append((left, y + dy - LINE / 2, left + width, y + dy + LINE / 2))
+        for dy in (-(13 + LINE), 13):  # centred above, then below the marker
+            candidates.append((x - width / 2, y + dy, x + width / 2, y + dy + LINE))
+        obstacles = [m for j, m in enumerate(markers) if j != i] + [b for b in placed if b] + list(keep_clear)
+        best, best_cost = candidates[0], math.inf
+        for n, box in enumerate(candidates):
+            outside = (box[2] - box[0]) * (box[3] - box[1]) - _overlap(box, bounds)
+            cost = sum(_overlap(box, other) for other in obstacles) + 10 * outside
+            if cost == 0:
+                best = box
+                break
+            if cost + n < best_cost:  # + n: among equally bad spots, keep the natural one
+                best, best_cost = box, cost + n
+        placed[i] = best
+    return [b for b in placed if b is not None]
 
 
 @lru_cache(maxsize=8)
@@ -102,14 +155,18 @@ def network_map_png(people: Sequence[MapPerson], *, centre: str, kind_labels: Ma
     draw.ellipse((cx - 60, middle - 60, cx + 60, middle + 60), fill="#FFF3C4", outline="#E6B800", width=3)
     _text(draw, (cx, middle), short_name(centre), _font(22), anchor="mm")
     if title:
-        _text(draw, (WIDTH / 2, 30), short_name(title), _font(30), anchor="mm")
+        _text(draw, (WIDTH / 2, 30), short_name(title, MAX_TITLE), _font(30), anchor="mm")
     name_font = _font(20)
-    for person, (x, y) in zip(people, layout(people)):
-        x += shift
+    positions = [(x + shift, y) for x, y in layout(people)]
+    keep_clear = [
+        (cx - 60, middle - 60, cx + 60, middle + 60),  # the child
+        (0, HEIGHT - 75, WIDTH, HEIGHT),  # the legend
+    ] + ([(0, 0, WIDTH, 55)] if title else [])
+    boxes = label_boxes(people, positions, lambda text: draw.textlength(text, font=name_font), keep_clear=keep_clear)
+    for person, (x, y) in zip(people, positions):
         _marker(draw, x, y, person.kind)
-        # Names point away from the centre, so they do not cover the inner rings.
-        right = x >= cx
-        _text(draw, (x + (16 if right else -16), y), short_name(person.name), name_font, anchor="lm" if right else "rm")
+    for person, box in zip(people, boxes):
+        _text(draw, (box[0], (box[1] + box[3]) / 2), short_name(person.name), name_font, anchor="lm")
     legend = legend_entries(people, kind_labels)
     x = 40
     for kind, label in legend:

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from functools import singledispatch
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -14,6 +14,7 @@ from bot.db.models import (
     AuditEntry,
     Case,
     Invite,
+    Job,
     Meeting,
     Participant,
     Person,
@@ -29,6 +30,7 @@ from bot.storage.tokens import token_hash
 from flows.outcome import (
     Audit,
     BecomeCoordinator,
+    CloseCase,
     ConfirmPlanRead,
     CreateCase,
     CreateInvite,
@@ -286,3 +288,15 @@ async def _(change: ConfirmPlanRead, session, actor):
     progress["read"] = sorted(set(progress.get("read", [])) | {actor.person.id})
     meeting.progress = progress  # a new dict, so the JSON column is written
     audit(session, actor, "read_plan", meeting.case_id, meeting=meeting.id)
+
+
+@apply.register
+async def _(change: CloseCase, session, actor):
+    case = await session.get(Case, change.case_id)
+    case.status, case.closed_at = "closed", actor.now
+    meetings = select(Meeting.id).where(Meeting.case_id == case.id)
+    tasks = select(Task.id).where(Task.case_id == case.id)
+    # Nothing more is sent about a closed case: its reminders go.
+    await session.execute(delete(Job).where(Job.done_at.is_(None), (Job.meeting_id.in_(meetings)) | (Job.task_id.in_(tasks))))
+    await session.execute(update(Invite).where(Invite.case_id == case.id, Invite.revoked_at.is_(None)).values(revoked_at=actor.now))
+    audit(session, actor, "closed_case", case.id)

@@ -185,16 +185,17 @@ async def _coordinated_cases(session: AsyncSession, person_id: int) -> tuple[Cas
     people: dict[int, list[tuple[str, str]]] = {case_id: [] for case_id in ids}
     if ids:
         rows = await session.execute(
-            select(Participant.case_id, Person.name, Participant.role)
+            select(Participant.case_id, Person.name, Participant.role, Person.chat_id)
             .join(Person, Person.id == Participant.person_id)
             .where(Participant.case_id.in_(ids))
             .order_by(Participant.id)
         )
-        for case_id, name, role in rows:
-            people[case_id].append((name, role))
+        for case_id, name, role, chat_id in rows:
+            people[case_id].append((name, role, chat_id))
     return tuple(
         CaseView(c.id, c.pseudonym, c.model_id, c.timezone, c.status, c.coordinator_id,
-                 tuple(meetings[c.id]), tuple(people[c.id]))
+                 tuple(meetings[c.id]), tuple((name, role) for name, role, _chat in people[c.id]),
+                 tuple(chat for _name, _role, chat in people[c.id]))
         for c in cases
     )
 

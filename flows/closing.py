@@ -1,0 +1,69 @@
+"""Closing a case (/close): confirm, then everyone taking part is told the
+case is closed and, in the model's own words, how to act if things get
+harder again. What is stored is erased after the retention period
+(`meetbot purge`).
+
+    /close ─► [choose case] ─► confirm ─yes─► closed, everyone told
+"""
+
+from __future__ import annotations
+
+from flows.access import may
+from flows.context import CaseView, Context
+from flows.outcome import IDLE, NOTICE, Button, CloseCase, Outcome, State, outcome, reply
+from flows.text import T, _, ngettext
+
+FLOW = "close"
+
+
+def start(ctx: Context) -> Outcome:
+    if ctx.person is None or not ctx.person.is_coordinator:
+        return outcome(ctx.state, reply(_("Only the coordinator of a case can close it.")))
+    cases = [c for c in ctx.coordinated_cases if c.status == "open"]
+    if not cases:
+        return outcome(IDLE, reply(_("You have no open cases.")))
+    if len(cases) == 1:
+        return confirm(ctx, cases[0])
+    return outcome(State(FLOW, "case"), reply(_("Which case do you want to close?"),
+                                              buttons=[[Button(c.pseudonym, f"close:case:{c.id}")] for c in cases]))
+
+
+def confirm(ctx: Context, case: CaseView) -> Outcome:
+    return outcome(State(FLOW, "confirm", {"case": case.id}), reply(
+        _("Close <b>{case}</b>? Everyone taking part will be told that the case is closed and how to get in touch "
+          "if things get harder again.", case=case.pseudonym),
+        ngettext("What is stored about the case is erased {n} day after closing.",
+                 "What is stored about the case is erased {n} days after closing.", ctx.config.retention_days),
+        buttons=[[Button(_("Yes, close the case"), "close:yes"), Button(_("No, keep it open"), "close:no")]]))
+
+
+def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcome | None:
+    match ctx.state.step, action:
+        case "case", ["case", case_id] if case_id.isdigit():
+            case = ctx.case(int(case_id))
+            return confirm(ctx, case) if case is not None and may(ctx.person, "close_case", case) else None
+        case "confirm", ["no"]:
+            return outcome(IDLE, reply(_("Good, the case stays open.")))
+        case "confirm", ["yes"]:
+            case = ctx.case(ctx.state.data.get("case", -1))
+            if case is None or not may(ctx.person, "close_case", case):
+                return outcome(IDLE, reply(_("This case is already closed, or it is not yours to close.")))
+            model = ctx.models.get(case.model_id)
+            advice = T(model.closing_advice) if model else _("If things get harder again, contact your social worker.")
+            notices = [reply(_("<b>{case} is now closed.</b>", case=case.pseudonym), advice,
+                             _("Thank you for taking part. Take care."),
+                             chat_id=chat, stamp_buttons=False, priority=NOTICE)
+                       for chat in case.participant_chats]
+            done = reply(ngettext(
+                "<b>{case}</b> is closed. I have told {n} person taking part.",
+                "<b>{case}</b> is closed. I have told the {n} people taking part.", len(notices), case=case.pseudonym))
+            return outcome(IDLE, done, *notices, changes=[CloseCase(case.id)])
+    return None
+
+
+def on_text(ctx: Context, text: str) -> Outcome:
+    return outcome(ctx.state, reply(_("Please use the buttons under the message.")))
+
+
+def ask_again(ctx: Context) -> Outcome:
+    return start(ctx)

@@ -1,0 +1,41 @@
+"""Closing a case end to end, and purging it after the retention period."""
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from bot.db.models import Case, Invite, Job, Person
+from bot.purge import purge_with
+from tests.auxil.people import act, button
+from tests.e2e.test_meeting import meeting_with
+
+
+async def test_closing_tells_everyone_in_their_language_and_stops_what_was_planned(emulator, bot):
+    cia, (anna, aino) = await meeting_with(emulator, bot, [("Anna", "family member"), ("Aino", "professional")])
+    notice = await anna.wait_for(lambda m: "You can prepare" in m.text, timeout=10)
+    await act(aino, aino.send_command("language"), contains="Which language")
+    await act(aino, aino.press("Suomi"), contains="suomeksi")
+    await act(anna, anna.send_command("close"), contains="Only the coordinator")
+    await act(cia, cia.send_command("close"), contains="Close")
+    await act(cia, cia.press("No, keep it open"), contains="stays open")
+    await act(cia, cia.send_command("close"), contains="erased 365 days after closing")
+    await act(cia, cia.press(button(cia, "Yes, close")), contains="I have told the 2 people")
+    closed = await anna.wait_for(lambda m: "Family A is now closed" in m.text, timeout=10)
+    assert "get in touch again if things get harder" in closed.text  # the systemic model's own words
+    await aino.wait_for(lambda m: "on nyt suljettu" in m.text, timeout=10)
+    await act(anna, anna.press("Start preparing ▶", message=notice), contains="not available")
+    async with bot.sessionmaker() as session:
+        assert await session.scalar(select(Case.status)) == "closed"
+        assert await session.scalar(select(func.count()).select_from(Job).where(Job.done_at.is_(None))) == 0
+        assert await session.scalar(select(func.count()).select_from(Invite).where(Invite.case_id.is_not(None), Invite.revoked_at.is_(None))) == 0
+    await act(cia, cia.send_command("close"), contains="no open cases")
+
+
+async def test_purge_erases_a_closed_case_and_the_people_only_in_it(emulator, bot):
+    cia, (anna,) = await meeting_with(emulator, bot, [("Anna", "family member")])
+    await act(cia, cia.send_command("close"), contains="Close")
+    await act(cia, cia.press(button(cia, "Yes, close")), contains="is closed")
+    erased = await purge_with(bot.sessionmaker, retention_days=30, now=datetime.now(timezone.utc) + timedelta(days=31))
+    assert erased["closed cases"] == 1 and erased["people no longer in any case"] == 1
+    async with bot.sessionmaker() as session:
+        assert list(await session.scalars(select(Person.name))) == ["Cia"]  # the coordinator stays
