@@ -92,7 +92,7 @@ def label_boxes(
         outward = 1 if x >= middle_x else -1  # names point away from the child
         candidates = []
         for side in (outward, -outward):
-            for dy in (0, -LINE / 2, LINE / 2, -LINE, LINE):
+            for dy in (0, -LINE / 2, LINE / 2, -LINE, LINE, -1.5 * LINE, 1.5 * LINE, -2 * LINE, 2 * LINE):
                 left = x + MARKER_GAP if side > 0 else x - MARKER_GAP - width
                 candidates.append((left, y + dy - LINE / 2, left + width, y + dy + LINE / 2))
         for dy in (-(13 + LINE), 13):  # centred above, then below the marker
