@@ -185,9 +185,10 @@ async def _run_meeting(cia, anna) -> None:
 
 
 async def _start_preparing(user) -> None:
+    # The notice may have come before or after the person's last message.
     notice = await user.wait_for(
         lambda m: any(b.callback_data.startswith("-|prep:go") for row in m.buttons for b in row if b.callback_data),
-        timeout=TIMEOUT)
+        after=0, timeout=TIMEOUT)
     await _act(user, user.press(notice.buttons[0][0].text, message=notice))
 
 

@@ -39,6 +39,9 @@ def test_a_map_is_a_png_and_even_an_empty_one_works():
         image = _open(png)
         assert image.format == "PNG" and image.size == (WIDTH, HEIGHT)
     assert empty != one  # the person is actually drawn
+    # ... as a marker in the family colour (Okabe-Ito vermilion), where layout put it.
+    (x, y), = layout([MapPerson("Mormor Åsa", "family", 1)], SIZE)
+    assert _open(one).convert("RGB").getpixel((round(x + (WIDTH - SIZE) / 2), round(y))) == (0xD5, 0x5E, 0x00)
 
 
 def test_forty_people_with_long_nordic_emoji_and_html_names_are_drawn_the_same_each_time():
