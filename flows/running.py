@@ -203,12 +203,12 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
             if step.turns != "in_turn" or k >= len(order):
                 return None
             progress["speaker"] = k
-            updated = MeetingRun(run.case, run.meeting, run.coordinator_chat_id, progress, run.people)
+            updated = replace(run, progress=progress)
             return outcome(ctx.state, control_message(ctx, updated, edit=message_id), *_turn_notices(ctx, updated, step),
                            changes=[UpdateMeeting(run.meeting.id, progress)], clear_buttons=False)
         case ["pause"] if step_index is not None and not progress.get("paused"):
             progress["paused"] = True
-            updated = MeetingRun(run.case, run.meeting, run.coordinator_chat_id, progress, run.people)
+            updated = replace(run, progress=progress)
             notices = [_notice(p, _("⏸ The meeting is paused for a moment.")) for p in _present(run)]
             return outcome(ctx.state, control_message(ctx, updated, edit=message_id), *notices,
                            changes=[UpdateMeeting(run.meeting.id, progress)], clear_buttons=False)
@@ -280,7 +280,7 @@ def ask_again(ctx: Context) -> Outcome:
 
 
 def _moved(ctx: Context, run: MeetingRun, progress: dict, message_id: int | None) -> Outcome:
-    updated = MeetingRun(run.case, run.meeting, run.coordinator_chat_id, progress, run.people)
+    updated = replace(run, progress=progress)
     state = State(FLOW, "control", {"meeting": run.meeting.id})
     return outcome(state, control_message(ctx, updated, edit=message_id), changes=[UpdateMeeting(run.meeting.id, progress)],
                    clear_buttons=False)
@@ -294,7 +294,7 @@ def _go_to(ctx: Context, run: MeetingRun, progress: dict, index: int, message_id
     if not again:
         progress = {**progress, "step": index, "speaker": 0, "family_ready": False, "paused": False}
     meeting = run.meeting if status is None else replace(run.meeting, status=status)
-    updated = MeetingRun(run.case, meeting, run.coordinator_chat_id, progress, run.people)
+    updated = replace(run, meeting=meeting, progress=progress)
     change = UpdateMeeting(run.meeting.id, progress, status=status,
                            timed_step=(index, step.minutes) if step.minutes and not again else None)
     state = State(FLOW, "control", {"meeting": run.meeting.id})

@@ -123,11 +123,10 @@ def on_text(ctx: Context, text: str) -> Outcome:
 
 
 def _ask_who(run, state: State, edit: int | None = None) -> Reply:
+    # Anyone taking part in the case, here today or not, can take on a task.
     chosen = set(state.data.get("owners", []))
-    here = set(run.progress.get("present", []))
-    people = [p for p in run.people if p.person_id in here]
     buttons = [[Button(_("{mark} {name}", mark="✅" if p.person_id in chosen else "▫", name=p.name), f"task:own:{p.person_id}")]
-               for p in people]
+               for p in run.people]
     buttons.append([Button(_("Done choosing ▶"), "task:owners")])
     return reply(_("<b>{what}</b>\nWho will do it? Tap everyone who takes part: several people can share a task.",
                    what=state.data["what"]), buttons=buttons, edit_message_id=edit)
@@ -139,7 +138,7 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         return refusal
     data = ctx.state.data
     match ctx.state.step, action:
-        case "who", ["own", pid] if pid.isdigit() and int(pid) in run.progress.get("present", []):
+        case "who", ["own", pid] if pid.isdigit() and int(pid) in {p.person_id for p in run.people}:
             owners = list(data.get("owners", []))
             owners = [o for o in owners if o != int(pid)] if int(pid) in owners else owners + [int(pid)]
             state = State(FLOW, "who", {**data, "owners": owners})

@@ -66,3 +66,17 @@ def test_tasks_lists_ones_own_tasks_with_their_buttons():
     out = anna.command("tasks")
     actions = [b.action for r in out.replies for row in r.buttons for b in row]
     assert actions == ["task:done:abc123", "task:help:abc123", "task:date:abc123"]
+
+
+def test_someone_not_at_the_meeting_can_take_on_a_task_too():
+    chat = run_chat(present=[2, 3], absent_reason=None)
+    chat.command("meeting")
+    chat.press("meeting:start")
+    chat.press("meeting:task")
+    chat.text("Ask the school about a calm corner")
+    assert "task:own:5" in chat.actions()  # Aino, the professional, is not here today
+    chat.press("task:own:5")
+    chat.press("task:owners")
+    out = chat.press("task:due:none")
+    assert out.changes[0].owner_ids == (5,) and out.changes[0].due_at is None
+    assert any(r.chat_id == 500 for r in out.replies)
