@@ -10,7 +10,14 @@ from sqlalchemy import delete, select
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import upgrade_async
-from bot.db.models import Case, InboundUpdate, Invite, OutboxMessage, Participant, Person
+from bot.db.models import (
+    Case,
+    InboundUpdate,
+    Invite,
+    OutboxMessage,
+    Participant,
+    Person,
+)
 
 TRACE_DAYS = 7  # sent messages and handled updates: only ids are left, and only for a week
 

@@ -13,6 +13,8 @@ meeting starts; after that, preparation is closed.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows.answers import (
     CLOSENESS,
     CLOSENESS_NAMES,
@@ -319,8 +321,6 @@ def _save_and_next(ctx: Context, prep: PrepView, question, kind: str, value: dic
 
 
 def _with_answer(prep: PrepView, question_id: str, answer: AnswerView) -> PrepView:
-    from dataclasses import replace
-
     return replace(prep, answers={**prep.answers, question_id: answer})
 
 

@@ -187,30 +187,35 @@ def ask_again(ctx: Context) -> Outcome:
 # ---- the owners --------------------------------------------------------------
 
 
+def _tell_coordinator(task: TaskView, text: T) -> list[Reply]:
+    """What the coordinator hears (a case whose coordinator left has nobody to tell)."""
+    return [reply(text, chat_id=task.coordinator_chat_id, stamp_buttons=False)] if task.coordinator_chat_id else []
+
+
 def respond(ctx: Context, action: str, ref: str) -> Outcome:
     """An owner's button on a task: the reference names it, the stored owners decide."""
     task = next((t for t in ctx.tasks if t.ref == ref), None)
     if task is None or ctx.person is None or not task.owned_by(ctx.person.id):
         return outcome(ctx.state, toast=_("This button does not work here."))
     name = ctx.person.name
-    tell = (lambda text: [reply(text, chat_id=task.coordinator_chat_id, stamp_buttons=False)]) if task.coordinator_chat_id else (lambda text: [])
+
     if task.status == "done":
         return outcome(ctx.state, reply(_("This task is already marked done. Thank you!")))
     if action == "ok":
         return outcome(ctx.state, reply(_("Thank you! The task is yours. /tasks shows it whenever you want.")),
-                       *tell(_("{name} takes on the task:\n{task}", name=name, task=task_line(task))),
+                       *_tell_coordinator(task, _("{name} takes on the task:\n{task}", name=name, task=task_line(task))),
                        changes=[TaskResponse(ref, "accept")], toast=_("Thank you!"))
     if action == "talk":
         return outcome(ctx.state, reply(_("I have told the coordinator that you would like to talk about it.")),
-                       *tell(_("💬 {name} would like to talk about the task:\n{task}", name=name, task=task_line(task))),
+                       *_tell_coordinator(task, _("💬 {name} would like to talk about the task:\n{task}", name=name, task=task_line(task))),
                        changes=[TaskResponse(ref, "talk")])
     if action == "done":
         return outcome(ctx.state, reply(_("Well done! I have told the coordinator.")),
-                       *tell(_("✅ {name} has done the task:\n{task}", name=name, task=task_line(task))),
+                       *_tell_coordinator(task, _("✅ {name} has done the task:\n{task}", name=name, task=task_line(task))),
                        changes=[TaskResponse(ref, "done")], toast=_("Well done!"))
     if action == "help":
         return outcome(ctx.state, reply(_("I have told the coordinator that you need help with it. They will get in touch.")),
-                       *tell(_("🆘 {name} asks for help with the task:\n{task}", name=name, task=task_line(task))),
+                       *_tell_coordinator(task, _("🆘 {name} asks for help with the task:\n{task}", name=name, task=task_line(task))),
                        changes=[TaskResponse(ref, "help")], clear_buttons=False)  # "done" stays at hand
     if action == "date":
         example = Moment(ctx.now + timedelta(days=7), task.timezone, "short_date")
@@ -260,10 +265,10 @@ class OwnerFlow:
             example = Moment(ctx.now + timedelta(days=7), task.timezone, "short_date")
             return outcome(ctx.state, reply(_("Please write a date from today onwards, for example {example}.", example=example)))
         proposed = Moment(datetime.combine(day, time(12), tzinfo=ZoneInfo(task.timezone)).astimezone(timezone.utc), task.timezone, "date")
-        tell = [reply(_("📅 {name} proposes a new date, {date}, for the task:\n{task}", name=ctx.person.name, date=proposed,
-                        task=task_line(task)), chat_id=task.coordinator_chat_id, stamp_buttons=False)] if task.coordinator_chat_id else []
+        told = _tell_coordinator(task, _("📅 {name} proposes a new date, {date}, for the task:\n{task}",
+                                         name=ctx.person.name, date=proposed, task=task_line(task)))
         return outcome(IDLE, reply(_("Thank you. I have passed {date} on to the coordinator, who will get back to you.", date=proposed)),
-                       *tell, changes=[TaskResponse(task.ref, "new_date")])
+                       *told, changes=[TaskResponse(task.ref, "new_date")])
 
     @staticmethod
     def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcome | None:

@@ -46,9 +46,8 @@ async def is_follow_up(session: AsyncSession, meeting: Meeting) -> bool:
     return await previous_meeting(session, meeting) is not None
 
 
-async def previous_tasks(session: AsyncSession, meeting: Meeting, sealer: Sealer) -> tuple[tuple[str, str], ...]:
+async def previous_tasks(session: AsyncSession, previous: Meeting | None, sealer: Sealer) -> tuple[tuple[str, str], ...]:
     """The plan of the meeting before this one: where a follow-up starts from."""
-    previous = await previous_meeting(session, meeting)
     if previous is None:
         return ()
     tasks = await session.scalars(
@@ -74,12 +73,13 @@ async def load_preparations(session: AsyncSession, person_id: int, now: datetime
             continue
         prep = await session.scalar(select(Preparation).where(Preparation.meeting_id == meeting.id, Preparation.person_id == person_id))
         answers = await session.scalars(select(Answer).where(Answer.meeting_id == meeting.id, Answer.person_id == person_id))
+        previous = await previous_meeting(session, meeting)
         views.append(PrepView(
             meeting_id=meeting.id, case_id=case.id, pseudonym=case.pseudonym, model_id=case.model_id,
             meeting_type=meeting.meeting_type, starts_at=meeting.starts_at, opens_at=opens_at(meeting, meeting_type, case.timezone),
             timezone=case.timezone, meeting_status=meeting.status, role=participant.role,
-            follow_up=await is_follow_up(session, meeting),
-            previous_tasks=await previous_tasks(session, meeting, sealer), status=prep.status if prep else "new",
+            follow_up=previous is not None,
+            previous_tasks=await previous_tasks(session, previous, sealer), status=prep.status if prep else "new",
             position=prep.position if prep else 0,
             answers={a.question_id: answer_view(a, sealer) for a in answers},
         ))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.coordinators import create_coordinator_invite
 
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 LINK = re.compile(r"https://t\.me/\S+\?start=[A-Za-z0-9_-]+")
 
 
@@ -72,3 +74,22 @@ async def join(user, link: str, *, name: str | None = None):
     else:
         await act(user, user.send_text(name))
     return await act(user, user.press(button(user, "Yes")), contains="Welcome")
+
+
+def tomorrow() -> str:
+    return (datetime.now(STOCKHOLM) + timedelta(days=1)).date().isoformat()
+
+
+async def case_with_people(emulator, runtime, people, *, model_button="Systemic meeting", date=None):
+    """Cia as coordinator, a case whose meeting is tomorrow (so preparation is
+    open) unless `date` says otherwise, and one joined person per (name, role
+    label); returns (coordinator, [people])."""
+    cia = await make_coordinator(emulator, runtime, emulator.user(1, "Cia"))
+    await create_case(cia, model_button=model_button, date=date or tomorrow())
+    links = await invite_links(cia)
+    joined = []
+    for n, (name, role) in enumerate(people, start=2):
+        person = emulator.user(n, name)
+        await join(person, links[role])
+        joined.append(person)
+    return cia, joined

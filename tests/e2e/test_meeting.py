@@ -3,7 +3,6 @@ step, rounds, private family time, step timers, access, and a restart."""
 
 import asyncio
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -11,30 +10,13 @@ from bot.db.models import Meeting
 from tests.auxil.people import (
     act,
     button,
-    create_case,
-    invite_links,
-    join,
-    make_coordinator,
+    case_with_people,
 )
 from tests.auxil.running import running_bot
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def tomorrow() -> str:
-    return (datetime.now(STOCKHOLM) + timedelta(days=1)).date().isoformat()
-
 
 async def meeting_with(emulator, runtime, roles, model_button="Systemic meeting"):
-    cia = await make_coordinator(emulator, runtime, emulator.user(1, "Cia"))
-    await create_case(cia, model_button=model_button, date=tomorrow())
-    links = await invite_links(cia)
-    people = []
-    for n, (name, role) in enumerate(roles, start=2):
-        person = emulator.user(n, name)
-        await join(person, links[role])
-        people.append(person)
-    return cia, people
+    return await case_with_people(emulator, runtime, roles, model_button=model_button)
 
 
 async def take_attendance(cia, *names):

@@ -6,41 +6,24 @@ import json
 import os
 import signal
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from cryptography.fernet import Fernet
 from sqlalchemy import select, text, update
 
 from bot.db.models import Answer, Case, Job, Meeting, Preparation, Task
 from tests.auxil.people import (
+    STOCKHOLM,
     act,
     button,
-    create_case,
-    invite_links,
-    join,
-    make_coordinator,
+    case_with_people,
 )
 from tests.auxil.running import running_bot, start_bot_process
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def tomorrow() -> str:
-    return (datetime.now(STOCKHOLM) + timedelta(days=1)).date().isoformat()
-
 
 async def case_with(emulator, runtime, *roles, model_button="Systemic meeting", date=None):
-    """A coordinator, a case whose meeting is tomorrow (preparation open), and
-    one joined person per role; returns (coordinator, [people])."""
-    cia = await make_coordinator(emulator, runtime, emulator.user(1, "Cia"))
-    await create_case(cia, model_button=model_button, date=date or tomorrow())
-    links = await invite_links(cia)
-    people = []
-    for n, role in enumerate(roles, start=2):
-        person = emulator.user(n, ["Anna", "Kim", "Lars", "Pia"][n - 2])
-        await join(person, links[role])
-        people.append(person)
-    return cia, people
+    """One joined person per role, named Anna, Kim, Lars and Pia in turn."""
+    people = list(zip(("Anna", "Kim", "Lars", "Pia"), roles))
+    return await case_with_people(emulator, runtime, people, model_button=model_button, date=date)
 
 
 async def start_preparing(person):
