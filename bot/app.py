@@ -92,6 +92,8 @@ class Runtime:
             invite_ttl=timedelta(days=self.settings.invite_ttl_days),
             bot_username=me.username,
             retention_days=self.settings.retention_days,
+            feedback_low=self.settings.feedback_low,
+            feedback_drop=self.settings.feedback_drop,
         )
         timing = self.settings.timing()
         sealer = Sealer.from_setting(self.settings.encryption_key.get_secret_value() if self.settings.encryption_key else None)

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # Preparation reminders: how long before the meeting (72h, 24h, 90m, 45s).
     prep_reminder_leads: str = Field(default="72h,24h")
     task_reminder_leads: str = Field(default="2d", description="when task owners are reminded before the due day (and on it)")
+    meeting_reminder_leads: str = Field(default="1d,2h", description="when those invited are reminded before an announced meeting")
+    feedback_low: int = Field(default=4, ge=0, le=10, description="a feedback answer at or below this alerts the coordinator")
+    feedback_drop: int = Field(default=3, ge=1, le=10, description="so does one this much lower than the same person's last time")
     quiet_hours: str = Field(default="21-8", description="no reminders between these local hours; empty for none")
     scheduler_interval: float = Field(default=30.0, gt=0, description="seconds between looks for due reminders")
 
@@ -56,7 +59,7 @@ class Settings(BaseSettings):
         return value
 
 
-    @field_validator("prep_reminder_leads", "task_reminder_leads")
+    @field_validator("prep_reminder_leads", "task_reminder_leads", "meeting_reminder_leads")
     @classmethod
     def _durations(cls, value: str) -> str:
         parse_durations(value)
@@ -79,7 +82,7 @@ class Settings(BaseSettings):
 
     def timing(self) -> Timing:
         return Timing(parse_durations(self.prep_reminder_leads), parse_quiet_hours(self.quiet_hours),
-                      parse_durations(self.task_reminder_leads))
+                      parse_durations(self.task_reminder_leads), parse_durations(self.meeting_reminder_leads))
 
 
 @lru_cache(maxsize=1)

@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
+from babel.numbers import format_decimal
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from bot.config import SUPPORTED_LOCALES
-from flows.text import Lines, Moment, Raw, T
+from flows.text import Lines, Moment, Number, Raw, T
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,11 @@ def format_moment(moment: Moment, language: str) -> str:
     return pattern.replace("'", "").format(clock, day)
 
 
+def format_number(number: Number, language: str) -> str:
+    pattern = "0" if number.digits == 0 else "0." + "#" * number.digits
+    return format_decimal(number.value, format=pattern, locale=BABEL_LOCALES[language])
+
+
 def render(text: T | str, language: str, *, plain: bool = False) -> str:
     """A text in Telegram HTML: the template translated, every parameter
     escaped. `plain` gives text for places without HTML (button labels)."""
@@ -115,7 +121,10 @@ def _param(value, language: str, plain: bool) -> str:
         return value.html
     if isinstance(value, datetime):
         raise TypeError("pass datetimes as Moment, so they get a time zone")
-    shown = format_moment(value, language) if isinstance(value, Moment) else str(value)
+    if isinstance(value, Number):
+        shown = format_number(value, language)
+    else:
+        shown = format_moment(value, language) if isinstance(value, Moment) else str(value)
     return shown if plain else html.escape(shown, quote=False)
 
 

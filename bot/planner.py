@@ -1,6 +1,8 @@
 """Turning a meeting's time into job rows: when preparation opens and when
-those who have not finished are reminded. Re-planning replaces the jobs not
-yet done, so a moved meeting (or preparation opened early) is simply planned again."""
+those who have not finished are reminded, when those invited to an announced
+meeting are reminded of it, and when a broadcast's delivery is checked.
+Re-planning replaces the jobs not yet done, so a moved meeting (or
+preparation opened early) is simply planned again."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Case, Job, Meeting, Task
+from bot.db.models import Broadcast, Case, Job, Meeting, Task
 from bot.storage.preparation import opens_at
 from flows.timing import Timing, local_before, polite_time, reminder_times
 
@@ -21,6 +23,10 @@ TASK_DUE = "task_due"
 TASK_OVERDUE = "task_overdue"
 STEP_NEAR_END = "step_near_end"
 STEP_PAST_END = "step_past_end"
+MEETING_REMIND = "meeting_remind"
+BROADCAST_REPORT = "broadcast_report"
+# A broadcast's delivery is first checked this soon, then again until every message is settled.
+BROADCAST_CHECK = timedelta(seconds=3)
 NEAR_END = timedelta(minutes=2)  # how long before a step's planned end the coordinator hears of it
 
 
@@ -45,6 +51,19 @@ class Planner:
         for at in reminder_times(meeting.starts_at, opening, self.timing, case.timezone, meeting_type.max_reminders):
             if at > announce:
                 session.add(Job(kind=PREP_REMIND, meeting_id=meeting.id, due_at=at))
+
+    async def plan_meeting_reminders(self, session: AsyncSession, meeting: Meeting, case: Case, now: datetime) -> None:
+        """Those invited to an announced meeting are reminded at each lead time
+        before it (the day before, shortly before), never at night."""
+        await session.execute(delete(Job).where(Job.meeting_id == meeting.id, Job.done_at.is_(None), Job.kind == MEETING_REMIND))
+        if meeting.status != "planned":
+            return
+        leads = self.timing.meeting_reminder_leads
+        for at in reminder_times(meeting.starts_at, now, self.timing, case.timezone, len(leads), leads=leads):
+            session.add(Job(kind=MEETING_REMIND, meeting_id=meeting.id, due_at=at))
+
+    def check_broadcast(self, session: AsyncSession, broadcast: Broadcast, now: datetime) -> None:
+        session.add(Job(kind=BROADCAST_REPORT, broadcast_id=broadcast.id, due_at=now + BROADCAST_CHECK))
 
     def announce_to(self, session: AsyncSession, meeting_id: int, person_id: int, now: datetime) -> None:
         """Someone joined while preparation is open: tell them now."""

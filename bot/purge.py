@@ -5,18 +5,23 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import upgrade_async
 from bot.db.models import (
+    Answer,
     Case,
+    Feedback,
     InboundUpdate,
+    Invitation,
     Invite,
+    Meeting,
     OutboxMessage,
     Participant,
     Person,
+    Task,
 )
 
 TRACE_DAYS = 7  # sent messages and handled updates: only ids are left, and only for a week
@@ -28,10 +33,20 @@ async def purge_with(sessionmaker, retention_days: int, now: datetime | None = N
     async with sessionmaker() as session, session.begin():
         cutoff = now - timedelta(days=retention_days)
         cases = list(await session.scalars(select(Case.id).where(Case.status == "closed", Case.closed_at < cutoff)))
-        if cases:
-            # Meetings, participants, invites and the audit trail go with the case.
-            await session.execute(delete(Case).where(Case.id.in_(cases)))
         erased["closed cases"] = len(cases)
+        meetings = select(Meeting.id).where(Meeting.case_id.in_(cases))
+        # Counted first, so the operator reads what went with the cases.
+        for what, query in (
+            ("meetings", select(func.count()).select_from(Meeting).where(Meeting.case_id.in_(cases))),
+            ("preparation answers", select(func.count()).select_from(Answer).where(Answer.meeting_id.in_(meetings))),
+            ("tasks", select(func.count()).select_from(Task).where(Task.case_id.in_(cases))),
+            ("invitations and their answers", select(func.count()).select_from(Invitation).where(Invitation.meeting_id.in_(meetings))),
+            ("feedback answers", select(func.count()).select_from(Feedback).where(Feedback.meeting_id.in_(meetings))),
+        ):
+            erased[what] = await session.scalar(query) if cases else 0
+        if cases:
+            # Meetings, participants, invites, feedback and the audit trail go with the case.
+            await session.execute(delete(Case).where(Case.id.in_(cases)))
         # People who took part only in erased cases (never coordinators) go too.
         taking_part = select(Participant.person_id)
         result = await session.execute(

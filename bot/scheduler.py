@@ -1,4 +1,4 @@
-"""The worker for timed jobs (preparation opening, reminders).
+"""The worker for timed jobs (preparation opening, reminders, broadcast reports).
 
 It asks the database for what is due, and takes each job by marking it done
 with a conditional UPDATE in the same transaction as the messages it queues:
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from sqlalchemy import select, update
@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.db.models import (
     Answer,
+    Broadcast,
     Case,
     Job,
     Meeting,
+    OutboxMessage,
     Participant,
     Person,
     Preparation,
@@ -30,6 +32,8 @@ from bot.db.models import (
 from bot.delivery.render import outbox_rows
 from bot.i18n import resolve_locale
 from bot.planner import (
+    BROADCAST_REPORT,
+    MEETING_REMIND,
     PREP_OPEN,
     PREP_REMIND,
     STEP_NEAR_END,
@@ -38,15 +42,19 @@ from bot.planner import (
     TASK_OVERDUE,
     TASK_REMIND,
 )
+from bot.storage.announcing import case_view, invited_ids, invitees, meeting_view
 from bot.storage.preparation import is_follow_up, opens_at
 from bot.storage.sealing import Sealer
 from bot.storage.tasks import task_views
-from flows import preparing, running, tasks
+from flows import delivery_report, invitations, preparing, running, tasks
 from flows.context import PrepView
 from flows.timing import Timing, polite_time
 
 log = logging.getLogger(__name__)
 BATCH = 20
+UNDELIVERED = ("blocked", "undeliverable", "failed")
+REPORT_RECHECK = timedelta(seconds=10)  # a broadcast still being sent is looked at again after this
+REPORT_PATIENCE = timedelta(hours=1)  # after this, what is still unsent is reported as "on its way"
 
 
 def _utcnow() -> datetime:
@@ -106,11 +114,15 @@ class Scheduler:
     async def _run(self, session, job: Job, now: datetime) -> int:
         if job.kind in (TASK_REMIND, TASK_DUE, TASK_OVERDUE):
             return await self._task_reminder(session, job, now)
+        if job.kind == BROADCAST_REPORT:
+            return await self._broadcast_report(session, job, now)
         meeting = await session.get(Meeting, job.meeting_id) if job.meeting_id else None
         case = await session.get(Case, meeting.case_id) if meeting else None
         model = self.models.get(case.model_id) if case else None
         if job.kind in (STEP_NEAR_END, STEP_PAST_END):
             return await self._step_timer(session, job, meeting, case, model, now)
+        if job.kind == MEETING_REMIND:
+            return await self._meeting_reminder(session, job, meeting, case, model, now)
         if meeting is None or model is None or case.status != "open" or meeting.status != "planned" or now >= meeting.starts_at:
             return 0
         polite = polite_time(now, case.timezone, self.timing.quiet_hours, before=meeting.starts_at)
@@ -125,10 +137,11 @@ class Scheduler:
             select(Participant, Person).join(Person, Person.id == Participant.person_id)
             .where(Participant.case_id == case.id, *([Person.id == job.person_id] if job.person_id else []))
         )).all()
+        invited = await invited_ids(session, meeting.id)  # an announced meeting: only those invited prepare
         sent = 0
         for participant, person in rows:
             asked = meeting_type.questions_for(participant.role, follow_up)
-            if not asked:
+            if not asked or (invited is not None and person.id not in invited):
                 continue
             prep = await session.scalar(select(Preparation).where(Preparation.meeting_id == meeting.id, Preparation.person_id == person.id))
             view = PrepView(meeting.id, case.id, case.pseudonym, case.model_id, meeting.meeting_type, meeting.starts_at,
@@ -185,6 +198,51 @@ class Scheduler:
         for owner in owners:
             self._enqueue(session, tasks.reminder(view, owner.chat_id, today=job.kind == TASK_DUE), owner, now)
         return len(owners)
+
+    async def _meeting_reminder(self, session, job: Job, meeting, case, model, now: datetime) -> int:
+        """Those invited to an announced meeting, except who said they cannot
+        come, are reminded of it; never at night."""
+        if meeting is None or model is None or case.status != "open" or meeting.status != "planned" or now >= meeting.starts_at:
+            return 0
+        polite = polite_time(now, case.timezone, self.timing.quiet_hours, before=meeting.starts_at)
+        if polite is None:
+            return 0  # the night runs into the meeting: no reminder rather than a late one
+        if polite > now:
+            job.done_at, job.due_at = None, polite
+            return 0
+        coming = [p for p in await invitees(session, meeting, self.sealer) if p.response != "no"]
+        rows = {p.id: p for p in await session.scalars(select(Person).where(Person.id.in_([p.person_id for p in coming])))}
+        for person in coming:
+            message = invitations.reminder(self.models, case_view(case), meeting_view(meeting), person)
+            self._enqueue(session, message, rows[person.person_id], now)
+        return len(coming)
+
+    async def _broadcast_report(self, session, job: Job, now: datetime) -> int:
+        """Once a broadcast's messages are settled, tell the coordinator who
+        could not be reached (nothing, if everyone was)."""
+        broadcast = await session.get(Broadcast, job.broadcast_id) if job.broadcast_id else None
+        if broadcast is None or broadcast.reported_at is not None:
+            return 0
+        rows = (await session.execute(
+            select(OutboxMessage.chat_id, OutboxMessage.status).where(OutboxMessage.broadcast_ref == broadcast.ref))).all()
+        pending = {chat for chat, status in rows if status == "pending"}
+        if pending and now - broadcast.created_at < REPORT_PATIENCE:
+            job.done_at, job.due_at = None, now + REPORT_RECHECK  # still being sent: look again soon
+            return 0
+        broadcast.reported_at = now
+        unreached = {chat for chat, status in rows if status in UNDELIVERED}
+        pending -= unreached
+        case = await session.get(Case, broadcast.case_id)
+        coordinator = await session.get(Person, case.coordinator_id) if case and case.coordinator_id else None
+        if not (unreached or pending) or coordinator is None:
+            return 0
+        names = dict((await session.execute(
+            select(Person.chat_id, Person.name).where(Person.chat_id.in_(unreached | pending)))).all())
+        message = delivery_report.report(broadcast.kind, case.pseudonym,
+                                         sorted(names.get(c, "?") for c in unreached), sorted(names.get(c, "?") for c in pending),
+                                         coordinator.chat_id)
+        self._enqueue(session, message, coordinator, now)
+        return 1
 
     async def _step_timer(self, session, job: Job, meeting, case, model, now: datetime) -> int:
         """Tells the coordinator a step nears or passes its planned end, if the

@@ -8,10 +8,24 @@ harder again. What is stored is erased after the retention period
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows.access import may
 from flows.context import CaseView, Context
-from flows.outcome import IDLE, NOTICE, Button, CloseCase, Outcome, State, outcome, reply
-from flows.text import T, _, ngettext
+from flows.invitations import calendar_entry
+from flows.outcome import (
+    IDLE,
+    NOTICE,
+    Button,
+    CancelMeeting,
+    CloseCase,
+    Outcome,
+    RecordBroadcast,
+    State,
+    outcome,
+    reply,
+)
+from flows.text import Moment, T, _, ngettext
 
 FLOW = "close"
 
@@ -48,17 +62,34 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
             case = ctx.case(ctx.state.data.get("case", -1))
             if case is None or not may(ctx.person, "close_case", case):
                 return outcome(IDLE, reply(_("This case is already closed, or it is not yours to close.")))
-            model = ctx.models.get(case.model_id)
-            advice = T(model.closing_advice) if model else _("If things get harder again, contact your social worker.")
-            notices = [reply(_("<b>{case} is now closed.</b>", case=case.pseudonym), advice,
-                             _("Thank you for taking part. Take care."),
-                             chat_id=chat, stamp_buttons=False, priority=NOTICE)
-                       for chat in case.participant_chats]
-            done = reply(ngettext(
-                "<b>{case}</b> is closed. I have told {n} person taking part.",
-                "<b>{case}</b> is closed. I have told the {n} people taking part.", len(notices), case=case.pseudonym))
-            return outcome(IDLE, done, *notices, changes=[CloseCase(case.id)])
+            return _close(ctx, case)
     return None
+
+
+def _close(ctx: Context, case: CaseView) -> Outcome:
+    model = ctx.models.get(case.model_id)
+    advice = T(model.closing_advice) if model else _("If things get harder again, contact your social worker.")
+    # An announced meeting will not take place: those invited get a calendar file that takes it out again.
+    plan = ctx.next_plan if ctx.next_plan is not None and ctx.next_plan.case.id == case.id else None
+    upcoming = plan.upcoming if plan is not None and plan.upcoming is not None and plan.upcoming.ref else None
+    invited = {p.chat_id for p in plan.invited} if upcoming else set()
+    cancelled = replace(upcoming, status="cancelled", sequence=upcoming.sequence + 1) if upcoming else None
+    broadcast = ctx.new_token()[:16]
+    notices = []
+    for chat in case.participant_chats:
+        parts = [_("<b>{case} is now closed.</b>", case=case.pseudonym), advice, _("Thank you for taking part. Take care.")]
+        calendar = None
+        if chat in invited:
+            parts.insert(1, _("The meeting planned for {when} will not take place. Open the file below to take it out of your calendar.",
+                              when=Moment(cancelled.starts_at, case.timezone)))
+            calendar = calendar_entry(ctx.models, case, cancelled, cancelled=True)
+        notices.append(reply(*parts, chat_id=chat, stamp_buttons=False, priority=NOTICE, calendar=calendar, broadcast=broadcast))
+    done = reply(ngettext(
+        "<b>{case}</b> is closed. I have told {n} person taking part.",
+        "<b>{case}</b> is closed. I have told the {n} people taking part.", len(notices), case=case.pseudonym))
+    changes = [CancelMeeting(upcoming.id)] if upcoming else []
+    changes += [CloseCase(case.id), RecordBroadcast(broadcast, case.id, "close", len(notices))]
+    return outcome(IDLE, done, *notices, changes=changes)
 
 
 def on_text(ctx: Context, text: str) -> Outcome:

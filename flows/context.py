@@ -15,7 +15,9 @@ class MeetingView:
     meeting_type: str
     starts_at: datetime
     place: str | None
-    status: str
+    status: str  # planned | running | ended | cancelled
+    ref: str | None = None  # set once the meeting is announced
+    sequence: int = 0  # the calendar revision: raised when it moves or is cancelled
 
 
 @dataclass(frozen=True)
@@ -164,11 +166,84 @@ class MeetingRun:
 
 
 @dataclass(frozen=True)
+class Invitee:
+    """Someone taking part in a case, and their answer to an announced meeting."""
+
+    person_id: int
+    chat_id: int
+    name: str
+    role: str
+    response: str | None = None  # yes | no | other; None: not answered (or not invited)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class NextMeetingPlan:
+    """What /next sees of one case: its meetings, its people, and the
+    upcoming meeting with the answers to it if it was announced."""
+
+    case: CaseView
+    people: tuple[Invitee, ...]  # everyone taking part in the case
+    history: tuple[MeetingView, ...]  # the case's meetings that took or take place, oldest first
+    upcoming: MeetingView | None = None  # the next planned meeting, if any
+    invited: tuple[Invitee, ...] = ()  # with their answers, once `upcoming` is announced
+    next_people: tuple[int, ...] | None = None  # "who takes part next time", noted at the last meeting
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """A person's invitation to an announced meeting (for the reply buttons)."""
+
+    case: CaseView
+    meeting: MeetingView
+    response: str | None
+    coordinator_chat_id: int | None
+
+
+@dataclass(frozen=True)
+class FeedbackOpening:
+    """A meeting one person may tell about (or is refused, and why)."""
+
+    meeting: MeetingView
+    case_id: int
+    pseudonym: str
+    model_id: str
+    timezone: str
+    role: str
+    present: bool  # was at the meeting
+    open: bool  # the meeting has ended and the next one has not started
+    scores: dict = field(default_factory=dict)  # what they answered so far: item -> 0..10 or None (skipped)
+    comment: str | None = None
+    submitted: bool = False
+    previous: dict = field(default_factory=dict)  # their scores at the case's meeting before, for the alert
+    coordinator_chat_id: int | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackGiven:
+    person_id: int
+    name: str
+    role: str
+    scores: dict
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackResults:
+    """A coordinator's view of one case's feedback: per ended meeting, oldest first."""
+
+    case: CaseView
+    meetings: tuple[tuple[MeetingView, tuple[FeedbackGiven, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     default_timezone: str = "Europe/Stockholm"
     invite_ttl: timedelta = timedelta(days=14)
     bot_username: str = "meetbot"
     retention_days: int = 365
+    feedback_low: int = 4  # a feedback answer at or below this alerts the coordinator
+    feedback_drop: int = 3  # so does one this much lower than the same person's last time
 
 
 @dataclass(frozen=True)
@@ -191,6 +266,10 @@ class Context:
     prep_overview: PrepOverview | None = None
     meeting_run: MeetingRun | None = None  # for /meeting and its buttons
     tasks: tuple[TaskView, ...] = ()  # for /tasks and the buttons on a task
+    next_plan: NextMeetingPlan | None = None  # for /next, and /close (an announced meeting is cancelled)
+    invitation: InvitationView | None = None  # for the reply buttons of an announced meeting
+    feedback: tuple[FeedbackOpening, ...] = ()  # a participant's meetings to tell about, newest first
+    feedback_results: FeedbackResults | None = None  # a coordinator's /feedback
 
     def case(self, case_id: int) -> CaseView | None:
         return next((c for c in self.coordinated_cases if c.id == case_id), None)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flows.text import T
+from flows.text import Moment, T
 
 # Priorities for the outbox: replies to someone's action go before bulk.
 REPLY, NOTICE, BULK = 0, 1, 2
@@ -27,6 +27,32 @@ class NetworkMap:
 
 
 @dataclass(frozen=True)
+class FeedbackChart:
+    """A chart of a case's feedback across its meetings, drawn by the Telegram
+    side in the reader's language: one line per item, 0 to 10."""
+
+    items: tuple[T, ...]  # the items' short names, the legend
+    meetings: tuple[tuple[Moment, tuple[float | None, ...]], ...]  # (when, the mean of each item)
+    low: int  # answers at or below this count as low: drawn as a line
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """A calendar file (.ics) for one meeting, in the reader's language. The
+    same `uid` with a higher `sequence` replaces the entry on the phone."""
+
+    uid: str
+    sequence: int
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    title: T
+    description: T
+    location: str | None = None
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message to one chat. `chat_id=None` means the chat of the event."""
 
@@ -40,8 +66,10 @@ class Reply:
     # recognisable; notices to other people carry none.
     stamp_buttons: bool = True
     language: str | None = None  # render in this language instead of the reader's stored one
-    picture: NetworkMap | None = None  # send as a photo of this map, the text as its caption
+    picture: NetworkMap | FeedbackChart | None = None  # send as a photo of this, the text as its caption
     voice: str | None = None  # send this Telegram voice file (by file_id), the text as its caption
+    calendar: CalendarEntry | None = None  # after the text, send this calendar file
+    broadcast: str | None = None  # the reference of the broadcast this message is part of
 
 
 def reply(*parts: T, buttons=(), **kwargs: Any) -> Reply:
@@ -198,10 +226,76 @@ class CloseCase:
     case_id: int
 
 
+@dataclass(frozen=True)
+class SaveFeedback:
+    """A family member's feedback on a meeting, saved as it is given: one
+    item's score (None: skipped), or more of the free text."""
+
+    meeting_id: int
+    item: str | None = None
+    score: float | None = None
+    comment: str | None = None  # the whole comment so far
+
+
+@dataclass(frozen=True)
+class SubmitFeedback:
+    """The feedback is complete: the coordinator may see it now."""
+
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class AnnounceMeeting:
+    """The next meeting is announced: a new one (`meeting_id=None`) or the
+    planned one, at this time and place, to these people."""
+
+    case_id: int
+    meeting_id: int | None
+    ref: str
+    meeting_type: str
+    starts_at: datetime
+    place: str | None
+    invited: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MoveMeeting:
+    """An announced meeting gets a new time or place (calendar revision +1);
+    earlier answers no longer hold."""
+
+    meeting_id: int
+    starts_at: datetime
+    place: str | None
+
+
+@dataclass(frozen=True)
+class CancelMeeting:
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class AnswerInvitation:
+    meeting_id: int
+    response: str  # yes | no | other
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordBroadcast:
+    """Replies carrying `ref` went to `recipients` people: the coordinator is
+    told who could not be reached once they are delivered."""
+
+    ref: str
+    case_id: int
+    kind: str  # announce | move | cancel | close
+    recipients: int
+
+
 Change = (
     BecomeCoordinator | JoinCase | CreateCase | CreateInvite | RevokeInvite | SetLanguage | ErasePerson
     | SaveAnswer | SetAnswerVisibility | SetPrepProgress | OpenPreparation | Audit | NotePrepReminder
-    | UpdateMeeting | CreateTask | TaskResponse | ConfirmPlanRead | CloseCase
+    | UpdateMeeting | CreateTask | TaskResponse | ConfirmPlanRead | CloseCase | SaveFeedback | SubmitFeedback
+    | AnnounceMeeting | MoveMeeting | CancelMeeting | AnswerInvitation | RecordBroadcast
 )
 
 

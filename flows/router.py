@@ -11,8 +11,12 @@ from flows import (
     closing,
     common,
     coordinating,
+    feedback,
+    feedback_results,
     forgetting,
+    invitations,
     joining,
+    next_meeting,
     prep_overview,
     preparing,
     running,
@@ -29,6 +33,7 @@ UNSTAMPED = "-"
 # Flows that hold a conversation, by the name stored in the state.
 FLOWS = {m.FLOW: m for m in (
     joining, setup, coordinating, forgetting, preparing, prep_overview, running, tasks, tasks.OwnerFlow, closing,
+    feedback, feedback_results, next_meeting, invitations,
 )}
 
 
@@ -37,6 +42,13 @@ def _prep(ctx: Context) -> Outcome:
     if ctx.person is not None and ctx.person.is_coordinator:
         return prep_overview.start(ctx)
     return preparing.start(ctx)
+
+
+def _feedback(ctx: Context) -> Outcome:
+    """/feedback: the coordinator's results, or a family member's own answers."""
+    if ctx.person is not None and ctx.person.is_coordinator:
+        return feedback_results.start(ctx)
+    return feedback.start(ctx)
 
 
 COMMANDS = {
@@ -52,6 +64,8 @@ COMMANDS = {
     "meeting": running.start,
     "tasks": tasks.show,
     "close": closing.start,
+    "next": next_meeting.start,
+    "feedback": _feedback,
 }
 
 
@@ -100,6 +114,10 @@ def _button(event: ButtonPress, ctx: Context) -> Outcome:
             return running.plan_read(ctx, int(parts[2]))
         if parts[0] == "task" and len(parts) == 3:
             return tasks.respond(ctx, parts[1], parts[2])
+        if parts[:2] == ["fb", "go"] and len(parts) == 3 and parts[2].isdigit():
+            return feedback.go(ctx, int(parts[2]))
+        if parts[0] == "rsvp" and len(parts) == 4:
+            return invitations.respond(ctx, parts[1], parts[2], parts[3])
         return common.forged_button(ctx)
     if not version.isdigit():
         return common.forged_button(ctx)

@@ -156,6 +156,8 @@ def control_message(ctx: Context, run: MeetingRun, *, edit: int | None = None, n
                 buttons.append([Button(_("🧒 Note the child's and parents' view"), "meeting:view")])
             if "next_participants" in step.records:
                 buttons.append([Button(_("👥 Who takes part next time"), "meeting:nextpeople")])
+            if "next_date" in step.records:
+                buttons.append([Button(_("📅 Plan the next meeting"), "meeting:nextdate")])
             buttons.append([Button(_("⏸ Pause"), "meeting:pause"), Button(_("⏹ End the meeting"), "meeting:end")])
     if note is not None:
         parts.append(note)
@@ -236,6 +238,10 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
             progress["next_people"] = list(ctx.state.data.get("chosen", []))
             return outcome(State(FLOW, "control", {"meeting": run.meeting.id}), reply(_("Noted for the plan.")),
                            control_message(ctx, run), changes=[UpdateMeeting(run.meeting.id, progress)])
+        case ["nextdate"] if step_index is not None:
+            from flows import next_meeting  # the date is set there, as with /next
+
+            return next_meeting.overview(ctx, from_meeting=True)
         case ["task"] if step_index is not None and not progress.get("paused"):
             from flows import tasks  # tasks come back to this control message
 
@@ -245,10 +251,20 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
             notices = [_notice(p, _("The meeting has ended. Thank you for taking part."), *plan,
                                buttons=[[Button(_("✅ I have read the plan"), f"plan:read:{run.meeting.id}")]])
                        for p in _present(run)]
+            notices += _feedback_invitations(ctx, run)
             return outcome(IDLE, reply(_("The meeting has ended. Thank you. Everyone who was here has the plan; "
                                          "/meeting shows who has read it."), *plan), *notices,
                            changes=[UpdateMeeting(run.meeting.id, progress, status="ended")])
     return None
+
+
+def _feedback_invitations(ctx: Context, run: MeetingRun) -> list[Reply]:
+    """The family members and the child who were there are asked how the meeting felt."""
+    from flows import feedback
+
+    model = ctx.models.get(run.case.model_id)
+    intro = T(model.feedback_intro) if model.feedback_intro else _("Thank you for taking part. Your answers help us make the meetings better.")
+    return [feedback.invitation(run.meeting.id, p.chat_id, p.role, intro) for p in _present(run) if p.role in feedback.ROLES]
 
 
 def _ask_next_people(run: MeetingRun, chosen, edit: int | None = None) -> Reply:

@@ -19,6 +19,14 @@ class Moment:
 
 
 @dataclass(frozen=True)
+class Number:
+    """A number shown in the reader's locale (7,5 in Swedish, 7.5 in English)."""
+
+    value: float
+    digits: int = 1  # at most this many decimals; none when it is whole
+
+
+@dataclass(frozen=True)
 class Raw:
     """Text that is already safe HTML (for example a rendered list of lines)."""
 

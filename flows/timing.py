@@ -21,6 +21,7 @@ class Timing:
     prep_reminder_leads: tuple[timedelta, ...] = (timedelta(hours=72), timedelta(hours=24))
     quiet_hours: tuple[int, int] | None = (21, 8)  # (from, until) local hours; None: no quiet time
     task_reminder_leads: tuple[timedelta, ...] = (timedelta(days=2),)  # before a task's due day
+    meeting_reminder_leads: tuple[timedelta, ...] = (timedelta(days=1), timedelta(hours=2))  # before an announced meeting
 
 
 def parse_durations(text: str) -> tuple[timedelta, ...]:
@@ -93,12 +94,13 @@ def polite_time(at: datetime, zone_name: str, quiet: tuple[int, int] | None, *, 
     return evening if evening >= at - timedelta(hours=24) and not _in_quiet_hours(evening.astimezone(zone), quiet) else None
 
 
-def reminder_times(starts_at: datetime, opens_at: datetime, timing: Timing, zone: str, max_reminders: int) -> list[datetime]:
-    """When to remind those who have not finished preparing: each lead time
-    before the meeting that falls after preparation opens, moved out of quiet
-    hours, at most `max_reminders` of them (the last ones before the meeting)."""
+def reminder_times(starts_at: datetime, opens_at: datetime, timing: Timing, zone: str, max_reminders: int,
+                   leads: tuple[timedelta, ...] | None = None) -> list[datetime]:
+    """When to remind: each lead time before the meeting (by default the
+    preparation reminders' leads) that falls after `opens_at`, moved out of
+    quiet hours, at most `max_reminders` of them (the last ones before the meeting)."""
     times: list[datetime] = []
-    for lead in timing.prep_reminder_leads:
+    for lead in timing.prep_reminder_leads if leads is None else leads:
         planned = local_before(starts_at, lead, zone)
         if planned <= opens_at:
             continue

@@ -101,6 +101,12 @@ class Meeting(Base):
     progress: Mapped[dict | None] = mapped_column(JSON)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set when the meeting is announced (/next): a random reference for the
+    # reply buttons and the calendar file's UID, and the calendar revision
+    # (SEQUENCE), raised each time it moves or is cancelled.
+    ref: Mapped[str | None] = mapped_column(String(24), unique=True)
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    announced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Participant(Base):
@@ -177,6 +183,54 @@ class TaskOwner(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class Invitation(Base):
+    """Someone invited to an announced meeting, and their answer.
+    `note` (what would suit better, why not) is sealed like answers."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    response: Mapped[str | None] = mapped_column(String(16))  # yes | no | other; none yet
+    note: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Feedback(Base):
+    """How a meeting felt to one family member: 0-10 per item (`scores`, JSON)
+    and a free text (`comment`, sealed). Saved as it is given; the coordinator
+    sees it once `submitted_at` is set."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    scores: Mapped[dict] = mapped_column(JSON, default=dict)
+    comment: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Broadcast(Base):
+    """One message sent to many people (an announced, moved or cancelled
+    meeting, a closed case). Its outbox rows carry `ref`; once they are
+    settled the coordinator hears who could not be reached."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(24), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # announce | move | cancel | close
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class Job(Base):
     """Timed work (reminders): a worker asks for what is due and marks each
     job done in the same transaction as the messages it queues, so two
@@ -190,6 +244,7 @@ class Job(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     step: Mapped[int | None] = mapped_column(Integer)  # for a step's timer: which step it times
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -263,6 +318,7 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    broadcast_ref: Mapped[str | None] = mapped_column(String(24), index=True)  # part of a broadcast
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

@@ -10,9 +10,10 @@ import re
 import segno
 
 from bot.db.models import OutboxMessage
-from bot.i18n import render, render_parts
+from bot.delivery.calendar import ics_bytes, ics_filename
+from bot.i18n import format_moment, render, render_parts
 from flows.answers import KIND_NAMES
-from flows.outcome import NetworkMap, Reply
+from flows.outcome import FeedbackChart, NetworkMap, Reply
 from flows.router import stamp
 from flows.text import _
 
@@ -91,6 +92,18 @@ def qr_png(url: str) -> bytes:
 
 
 def outbox_rows(reply: Reply, chat_id: int, language: str, version: int, now) -> list[OutboxMessage]:
+    rows = _rows(reply, chat_id, language, version, now)
+    if reply.calendar is not None:
+        payload = {"filename": ics_filename(reply.calendar), "caption": render(reply.calendar.title, language)[:MAX_CAPTION],
+                   "parse_mode": "HTML"}
+        rows.append(OutboxMessage(method="sendDocument", payload=payload, blob=ics_bytes(reply.calendar, language, now),
+                                  chat_id=chat_id, priority=reply.priority, created_at=now, not_before=now))
+    for row in rows:
+        row.broadcast_ref = reply.broadcast
+    return rows
+
+
+def _rows(reply: Reply, chat_id: int, language: str, version: int, now) -> list[OutboxMessage]:
     text = render_parts(reply.parts, language)
     markup = keyboard(reply, language, version)
     common = {"chat_id": chat_id, "priority": reply.priority, "created_at": now, "not_before": now}
@@ -101,12 +114,12 @@ def outbox_rows(reply: Reply, chat_id: int, language: str, version: int, now) ->
         payload = {"voice": reply.voice, "caption": text[:MAX_CAPTION], "parse_mode": "HTML", "reply_markup": markup}
         return [OutboxMessage(method="sendVoice", payload=payload, **common)]
     if reply.picture is not None:
-        blob = map_png(reply.picture, language)
+        blob, filename = picture_png(reply.picture, language)
         if len(text) <= MAX_CAPTION:
-            payload = {"caption": text, "parse_mode": "HTML", "reply_markup": markup, "filename": "network-map.png"}
+            payload = {"caption": text, "parse_mode": "HTML", "reply_markup": markup, "filename": filename}
             return [OutboxMessage(method="sendPhoto", payload=payload, blob=blob, **common)]
         # A long list does not fit under a picture: the picture first, then the text with the buttons.
-        picture = OutboxMessage(method="sendPhoto", payload={"filename": "network-map.png"}, blob=blob, **common)
+        picture = OutboxMessage(method="sendPhoto", payload={"filename": filename}, blob=blob, **common)
         return [picture, *_text_rows(text, markup, common)]
     if reply.edit_message_id is not None:
         payload = {"message_id": reply.edit_message_id, "text": text[:MAX_TEXT], "parse_mode": "HTML", "reply_markup": markup}
@@ -123,6 +136,24 @@ def _text_rows(text: str, markup: dict | None, common: dict) -> list[OutboxMessa
             payload["reply_markup"] = markup
         rows.append(OutboxMessage(method="sendMessage", payload=payload, **common))
     return rows
+
+
+def picture_png(picture: NetworkMap | FeedbackChart, language: str) -> tuple[bytes, str]:
+    if isinstance(picture, FeedbackChart):
+        return chart_png(picture, language), "feedback.png"
+    return map_png(picture, language), "network-map.png"
+
+
+def chart_png(chart: FeedbackChart, language: str) -> bytes:
+    from bot.pictures.feedback_chart import feedback_chart_png  # matplotlib loads only when a chart is drawn
+
+    return feedback_chart_png(
+        items=[render(item, language, plain=True) for item in chart.items],
+        dates=[format_moment(when, language) for when, _averages in chart.meetings],
+        averages=[averages for _when, averages in chart.meetings],
+        low=chart.low,
+        low_label=render(_("low"), language, plain=True),
+    )
 
 
 def map_png(picture: NetworkMap, language: str) -> bytes:

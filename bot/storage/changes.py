@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import (
     Answer,
     AuditEntry,
+    Broadcast,
     Case,
+    Feedback,
+    Invitation,
     Invite,
     Job,
     Meeting,
@@ -28,8 +31,11 @@ from bot.storage.preparation import next_meeting, opens_at
 from bot.storage.sealing import Sealer
 from bot.storage.tokens import token_hash
 from flows.outcome import (
+    AnnounceMeeting,
+    AnswerInvitation,
     Audit,
     BecomeCoordinator,
+    CancelMeeting,
     CloseCase,
     ConfirmPlanRead,
     CreateCase,
@@ -37,13 +43,17 @@ from flows.outcome import (
     CreateTask,
     ErasePerson,
     JoinCase,
+    MoveMeeting,
     NotePrepReminder,
     OpenPreparation,
+    RecordBroadcast,
     RevokeInvite,
     SaveAnswer,
+    SaveFeedback,
     SetAnswerVisibility,
     SetLanguage,
     SetPrepProgress,
+    SubmitFeedback,
     TaskResponse,
     UpdateMeeting,
 )
@@ -299,4 +309,105 @@ async def _(change: CloseCase, session, actor):
     # Nothing more is sent about a closed case: its reminders go.
     await session.execute(delete(Job).where(Job.done_at.is_(None), (Job.meeting_id.in_(meetings)) | (Job.task_id.in_(tasks))))
     await session.execute(update(Invite).where(Invite.case_id == case.id, Invite.revoked_at.is_(None)).values(revoked_at=actor.now))
+    # Meetings still planned will not take place (an announced one was cancelled just before, with its calendar file).
+    await session.execute(update(Meeting).where(Meeting.case_id == case.id, Meeting.status == "planned").values(status="cancelled"))
     audit(session, actor, "closed_case", case.id)
+
+
+# ---- feedback ---------------------------------------------------------------------
+
+
+async def _feedback(session, meeting_id: int, person_id: int) -> Feedback:
+    row = await session.scalar(select(Feedback).where(Feedback.meeting_id == meeting_id, Feedback.person_id == person_id))
+    if row is None:
+        row = Feedback(meeting_id=meeting_id, person_id=person_id, scores={})
+        session.add(row)
+    return row
+
+
+@apply.register
+async def _(change: SaveFeedback, session, actor):
+    row = await _feedback(session, change.meeting_id, actor.person.id)
+    if change.item is not None:
+        row.scores = {**(row.scores or {}), change.item: change.score}  # a new dict, so the JSON column is written
+    if change.comment is not None:
+        row.comment = actor.sealer.seal(change.comment)
+    row.updated_at = actor.now
+
+
+@apply.register
+async def _(change: SubmitFeedback, session, actor):
+    row = await _feedback(session, change.meeting_id, actor.person.id)
+    row.submitted_at = row.updated_at = actor.now
+    meeting = await session.get(Meeting, change.meeting_id)
+    audit(session, actor, "gave_feedback", meeting.case_id, meeting=meeting.id)
+
+
+# ---- announcing the next meeting --------------------------------------------------
+
+
+async def _replan(session, actor: Actor, meeting: Meeting) -> None:
+    """Preparation and the meeting's reminders follow its (new) time."""
+    if actor.planner:
+        case = await session.get(Case, meeting.case_id)
+        await actor.planner.plan_meeting(session, meeting, case, actor.now)
+        await actor.planner.plan_meeting_reminders(session, meeting, case, actor.now)
+
+
+@apply.register
+async def _(change: AnnounceMeeting, session, actor):
+    meeting = await session.get(Meeting, change.meeting_id) if change.meeting_id else None
+    if meeting is None:
+        meeting = Meeting(case_id=change.case_id, meeting_type=change.meeting_type, status="planned", created_at=actor.now)
+        session.add(meeting)
+    meeting.starts_at, meeting.place = change.starts_at, change.place
+    meeting.ref, meeting.calendar_sequence, meeting.announced_at = change.ref, 0, actor.now
+    await session.flush()
+    taking_part = set(await session.scalars(select(Participant.person_id).where(Participant.case_id == change.case_id)))
+    session.add_all(Invitation(meeting_id=meeting.id, person_id=pid) for pid in change.invited if pid in taking_part)
+    await session.flush()
+    await _replan(session, actor, meeting)
+    audit(session, actor, "announced_meeting", change.case_id, meeting=meeting.id, invited=len(change.invited))
+
+
+@apply.register
+async def _(change: MoveMeeting, session, actor):
+    meeting = await session.get(Meeting, change.meeting_id)
+    if meeting.starts_at != change.starts_at:
+        # Answers were given for the old time: everyone is asked again.
+        await session.execute(update(Invitation).where(Invitation.meeting_id == meeting.id)
+                              .values(response=None, note=None, responded_at=None))
+    meeting.starts_at, meeting.place = change.starts_at, change.place
+    meeting.calendar_sequence = (meeting.calendar_sequence or 0) + 1
+    await _replan(session, actor, meeting)
+    audit(session, actor, "moved_meeting", meeting.case_id, meeting=meeting.id)
+
+
+@apply.register
+async def _(change: CancelMeeting, session, actor):
+    meeting = await session.get(Meeting, change.meeting_id)
+    meeting.status = "cancelled"
+    meeting.calendar_sequence = (meeting.calendar_sequence or 0) + 1
+    await session.execute(delete(Job).where(Job.meeting_id == meeting.id, Job.done_at.is_(None)))
+    audit(session, actor, "cancelled_meeting", meeting.case_id, meeting=meeting.id)
+
+
+@apply.register
+async def _(change: AnswerInvitation, session, actor):
+    invitation = await session.scalar(select(Invitation).where(
+        Invitation.meeting_id == change.meeting_id, Invitation.person_id == actor.person.id))
+    invitation.response = change.response
+    invitation.note = actor.sealer.seal(change.note) if change.note else None
+    invitation.responded_at = actor.now
+    meeting = await session.get(Meeting, change.meeting_id)
+    audit(session, actor, "answered_invitation", meeting.case_id, meeting=meeting.id, response=change.response)
+
+
+@apply.register
+async def _(change: RecordBroadcast, session, actor):
+    broadcast = Broadcast(ref=change.ref, case_id=change.case_id, kind=change.kind, recipients=change.recipients,
+                          created_at=actor.now)
+    session.add(broadcast)
+    await session.flush()
+    if actor.planner:
+        actor.planner.check_broadcast(session, broadcast, actor.now)

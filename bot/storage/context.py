@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, Conversation, Invite, Meeting, Participant, Person
 from bot.i18n import resolve_locale
+from bot.storage.announcing import load_invitation, load_next_plan, meeting_view
+from bot.storage.feedback import load_openings, load_results
 from bot.storage.meeting_run import load_run, load_run_by_id, meeting_to_run
 from bot.storage.preparation import load_overview, load_preparations
 from bot.storage.sealing import Sealer
@@ -35,6 +37,11 @@ _RUN_CASE = re.compile(r"^\d+\|meeting:case:(\d+)$")
 _FAMILY_READY = re.compile(r"^-\|meeting:ready:(\d+)$")
 _PLAN_READ = re.compile(r"^-\|plan:read:(\d+)$")
 _TASK_BUTTON = re.compile(r"^-\|task:[a-z]+:([A-Za-z0-9_-]{1,24})$")
+_NEXT_CASE = re.compile(r"^\d+\|next:case:(\d+)$")
+_NEXT_FROM_MEETING = re.compile(r"^\d+\|meeting:nextdate$")
+_RSVP = re.compile(r"^-\|rsvp:[a-z]+:([A-Za-z0-9_-]{1,24}):\d+$")
+_FEEDBACK_GO = re.compile(r"^-\|fb:go:\d+$")
+_RESULTS_CASE = re.compile(r"^\d+\|fbres:case:(\d+)$")
 
 
 async def load_context(
@@ -88,6 +95,10 @@ async def load_context(
         prep_overview=overview,
         meeting_run=await _meeting_run(session, event, state, person, cases, now, sealer) if person is not None else None,
         tasks=await _tasks(session, event, state, person, sealer) if person is not None else (),
+        next_plan=await _next_plan(session, event, state, cases, now, sealer) if person is not None and person.is_coordinator else None,
+        invitation=await _invitation(session, event, state, person) if person is not None else None,
+        feedback=await load_openings(session, person.id, now, sealer) if person is not None and _about_feedback(event, state) else (),
+        feedback_results=await _feedback_results(session, event, state, cases, sealer) if person is not None and person.is_coordinator else None,
     )
     return ctx, person, conversation
 
@@ -100,21 +111,20 @@ async def _meeting_run(session, event: Event, state: State, person: Person, case
         or (isinstance(event, ButtonPress) and _RUN_CASE.match(event.data))
     if not about or not person.is_coordinator:
         return None
-    case_id = None
-    if isinstance(event, ButtonPress) and (match := _RUN_CASE.match(event.data)):
-        case_id = int(match.group(1))
-    elif state.flow in ("meeting", "task") and state.data.get("meeting") and not isinstance(event, Command):
+    # Within the flow, the meeting it is about; else the case named or the only open one.
+    meeting = None
+    if state.flow in ("meeting", "task") and state.data.get("meeting") and not isinstance(event, Command):
         meeting = await session.get(Meeting, state.data["meeting"])
         case_id = meeting.case_id if meeting else None
+    elif isinstance(event, ButtonPress) and (match := _RUN_CASE.match(event.data)):
+        case_id = int(match.group(1))
     else:
         open_cases = [c for c in cases if c.status == "open"]
         case_id = open_cases[0].id if len(open_cases) == 1 else None
     case = next((c for c in cases if c.id == case_id), None)
     if case is None:
         return None
-    if state.flow in ("meeting", "task") and state.data.get("meeting") and not isinstance(event, Command):
-        meeting = await session.get(Meeting, state.data["meeting"])
-    else:
+    if meeting is None:
         meeting = await meeting_to_run(session, case.id, now)
     return await load_run(session, case, meeting, sealer) if meeting is not None else None
 
@@ -127,6 +137,53 @@ async def _tasks(session, event: Event, state: State, person: Person, sealer: Se
     if isinstance(event, Command) and event.name == "tasks":
         return await tasks_for(session, person, sealer)
     return ()
+
+
+def _only_open(cases: tuple[CaseView, ...]) -> CaseView | None:
+    open_cases = [c for c in cases if c.status == "open"]
+    return open_cases[0] if len(open_cases) == 1 else None
+
+
+async def _next_plan(session, event: Event, state: State, cases: tuple[CaseView, ...], now, sealer: Sealer):
+    """The case /next (or /close, which cancels an announced meeting) is about."""
+    case_id = None
+    if isinstance(event, ButtonPress) and (match := _NEXT_CASE.match(event.data)):
+        case_id = int(match.group(1))
+    elif isinstance(event, ButtonPress) and _NEXT_FROM_MEETING.match(event.data) and state.data.get("meeting"):
+        meeting = await session.get(Meeting, state.data["meeting"])
+        case_id = meeting.case_id if meeting else None
+    elif state.flow in ("next", "close") and state.data.get("case") and not isinstance(event, Command):
+        case_id = state.data["case"]
+    elif isinstance(event, Command) and event.name in ("next", "close"):
+        only = _only_open(cases)
+        case_id = only.id if only else None
+    case = next((c for c in cases if c.id == case_id), None)
+    return await load_next_plan(session, case, now, sealer) if case is not None else None
+
+
+async def _invitation(session, event: Event, state: State, person: Person):
+    if isinstance(event, ButtonPress) and (match := _RSVP.match(event.data)):
+        return await load_invitation(session, match.group(1), person.id)
+    if state.flow == "rsvp" and state.data.get("ref") and not isinstance(event, Command):
+        return await load_invitation(session, state.data["ref"], person.id)
+    return None
+
+
+def _about_feedback(event: Event, state: State) -> bool:
+    if isinstance(event, Command):
+        return event.name == "feedback"
+    if isinstance(event, ButtonPress) and _FEEDBACK_GO.match(event.data):
+        return True
+    return state.flow == "feedback"
+
+
+async def _feedback_results(session, event: Event, state: State, cases: tuple[CaseView, ...], sealer: Sealer):
+    case = None
+    if isinstance(event, ButtonPress) and (match := _RESULTS_CASE.match(event.data)):
+        case = next((c for c in cases if c.id == int(match.group(1))), None)
+    elif isinstance(event, Command) and event.name == "feedback" and len(cases) == 1:
+        case = cases[0]
+    return await load_results(session, case, sealer) if case is not None else None
 
 
 def _about_preparation(event: Event, state: State) -> bool:
@@ -158,7 +215,7 @@ async def _meetings(session: AsyncSession, case_ids: list[int]) -> dict[int, lis
         select(Meeting).where(Meeting.case_id.in_(case_ids)).order_by(Meeting.starts_at)
     )
     for m in rows:
-        found[m.case_id].append(MeetingView(m.id, m.meeting_type, m.starts_at, m.place, m.status))
+        found[m.case_id].append(meeting_view(m))
     return found
 
 

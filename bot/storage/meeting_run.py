@@ -11,7 +11,8 @@ from bot.db.models import Answer, Case, Meeting, Participant, Person
 from bot.storage.preparation import answer_view
 from bot.storage.sealing import Sealer
 from bot.storage.tasks import tasks_of_meeting
-from flows.context import Attendee, CaseView, MeetingRun, MeetingView
+from bot.storage.announcing import case_view, meeting_view
+from flows.context import Attendee, CaseView, MeetingRun
 
 # What people said, kept in a meeting's progress: sealed like answers.
 SEALED_KEYS = ("absent_reason", "views")
@@ -50,9 +51,8 @@ async def load_run(session: AsyncSession, case: CaseView, meeting: Meeting, seal
         for participant, person in rows
     )
     coordinator = await session.get(Person, case.coordinator_id) if case.coordinator_id else None
-    view = MeetingView(meeting.id, meeting.meeting_type, meeting.starts_at, meeting.place, meeting.status)
     tasks = await tasks_of_meeting(session, meeting.id, sealer)
-    return MeetingRun(case, view, coordinator.chat_id if coordinator else None, open_progress(meeting.progress, sealer), people, tasks)
+    return MeetingRun(case, meeting_view(meeting), coordinator.chat_id if coordinator else None, open_progress(meeting.progress, sealer), people, tasks)
 
 
 async def load_run_by_id(session: AsyncSession, meeting_id: int, sealer: Sealer) -> MeetingRun | None:
@@ -61,5 +61,4 @@ async def load_run_by_id(session: AsyncSession, meeting_id: int, sealer: Sealer)
     case = await session.get(Case, meeting.case_id) if meeting else None
     if case is None:
         return None
-    view = CaseView(case.id, case.pseudonym, case.model_id, case.timezone, case.status, case.coordinator_id)
-    return await load_run(session, view, meeting, sealer)
+    return await load_run(session, case_view(case), meeting, sealer)

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Answer, Case, Meeting, Participant, Person, Preparation, Task
+from bot.storage.announcing import invited_ids, meeting_view
 from bot.storage.sealing import Sealer
 from flows.context import (
     AnswerView,
     CaseView,
-    MeetingView,
     PrepOverview,
     PrepPerson,
     PrepView,
@@ -60,7 +60,8 @@ async def load_preparations(session: AsyncSession, person_id: int, now: datetime
         select(Meeting, Case, Participant)
         .join(Case, Case.id == Meeting.case_id)
         .join(Participant, Participant.case_id == Case.id)
-        .where(Participant.person_id == person_id, Case.status == "open", Meeting.starts_at > now - KEEP_AFTER_START)
+        .where(Participant.person_id == person_id, Case.status == "open", Meeting.status != "cancelled",
+               Meeting.starts_at > now - KEEP_AFTER_START)
         .order_by(Meeting.starts_at)
     )).all()
     views = []
@@ -71,6 +72,9 @@ async def load_preparations(session: AsyncSession, person_id: int, now: datetime
         meeting_type = model.meeting_type(meeting.meeting_type)
         if participant.role not in meeting_type.participants:
             continue
+        invited = await invited_ids(session, meeting.id)
+        if invited is not None and person_id not in invited:
+            continue  # an announced meeting is prepared by those invited to it
         prep = await session.scalar(select(Preparation).where(Preparation.meeting_id == meeting.id, Preparation.person_id == person_id))
         answers = await session.scalars(select(Answer).where(Answer.meeting_id == meeting.id, Answer.person_id == person_id))
         previous = await previous_meeting(session, meeting)
@@ -94,7 +98,8 @@ async def next_meeting(session: AsyncSession, case_id: int, now: datetime) -> Me
     )
     if coming is not None:
         return coming
-    return await session.scalar(select(Meeting).where(Meeting.case_id == case_id).order_by(Meeting.starts_at.desc()).limit(1))
+    return await session.scalar(select(Meeting).where(Meeting.case_id == case_id, Meeting.status != "cancelled")
+                                .order_by(Meeting.starts_at.desc()).limit(1))
 
 
 async def load_overview(session: AsyncSession, case: CaseView, now: datetime, models, sealer: Sealer) -> PrepOverview | None:
@@ -110,10 +115,11 @@ async def load_overview(session: AsyncSession, case: CaseView, now: datetime, mo
     )).all()
     preps = {p.person_id: p for p in await session.scalars(select(Preparation).where(Preparation.meeting_id == meeting.id))}
     answers = list(await session.scalars(select(Answer).where(Answer.meeting_id == meeting.id).order_by(Answer.id)))
+    invited = await invited_ids(session, meeting.id)
     people, shared = [], []
     for participant, person in people_rows:
         asked = {q.id for q in meeting_type.questions_for(participant.role, follow_up)}
-        if not asked:
+        if not asked or (invited is not None and person.id not in invited):
             continue
         mine = [a for a in answers if a.person_id == person.id and a.question_id in asked]
         prep = preps.get(person.id)
@@ -123,5 +129,5 @@ async def load_overview(session: AsyncSession, case: CaseView, now: datetime, mo
             # Private notes are not even opened here: they never reach the coordinator's side.
             if row.visibility in ("meeting", "coordinator") and row.kind != "skipped":
                 shared.append(SharedAnswer(person.id, person.name, participant.role, row.question_id, answer_view(row, sealer)))
-    view_meeting = MeetingView(meeting.id, meeting.meeting_type, meeting.starts_at, meeting.place, meeting.status)
+    view_meeting = meeting_view(meeting)
     return PrepOverview(case, view_meeting, opens_at(meeting, meeting_type, case.timezone), follow_up, tuple(people), tuple(shared))

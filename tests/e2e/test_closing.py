@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from bot.db.models import Case, Invite, Job, Person
+from bot.db.models import Broadcast, Case, Invitation, Invite, Job, Meeting, Person
 from bot.purge import purge_with
 from tests.auxil.people import act, button
 from tests.e2e.test_meeting import meeting_with
@@ -26,7 +26,8 @@ async def test_closing_tells_everyone_in_their_language_and_stops_what_was_plann
     await act(anna, anna.press("Start preparing ▶", message=notice), contains="not available")
     async with bot.sessionmaker() as session:
         assert await session.scalar(select(Case.status)) == "closed"
-        assert await session.scalar(select(func.count()).select_from(Job).where(Job.done_at.is_(None))) == 0
+        # Nothing more is planned, but for the check that everyone was reached.
+        assert list(await session.scalars(select(Job.kind).where(Job.done_at.is_(None)))) in ([], ["broadcast_report"])
         assert await session.scalar(select(func.count()).select_from(Invite).where(Invite.case_id.is_not(None), Invite.revoked_at.is_(None))) == 0
     await act(cia, cia.send_command("close"), contains="no open cases")
 
@@ -39,3 +40,30 @@ async def test_purge_erases_a_closed_case_and_the_people_only_in_it(emulator, bo
     assert erased["closed cases"] == 1 and erased["people no longer in any case"] == 1
     async with bot.sessionmaker() as session:
         assert list(await session.scalars(select(Person.name))) == ["Cia"]  # the coordinator stays
+
+
+async def test_closing_takes_an_announced_meeting_out_of_the_calendars(emulator, bot):
+    from tests.e2e.test_next_meeting import announce, calendar_of, held_meeting
+
+    cia, (anna, lars) = await held_meeting(emulator, bot, [("Anna", "family member"), ("Lars", "network member")])
+    await announce(cia)
+    invitation = await anna.wait_for(lambda m: "The next meeting about" in m.text, timeout=10)
+    first = calendar_of(await anna.wait_for(lambda m: m.document is not None, timeout=10))
+    await act(cia, cia.send_command("close"), contains="Close")
+    before = len(anna.messages)
+    await act(cia, cia.press(button(cia, "Yes, close")), contains="I have told the 2 people")
+    closed = await anna.wait_for(lambda m: "Family A is now closed" in m.text, after=before, timeout=10)
+    assert "will not take place" in closed.text
+    cancelled = calendar_of(await anna.wait_for(lambda m: m.document is not None, after=before, timeout=10))
+    assert str(cancelled["uid"]) == str(first["uid"]) and int(cancelled["sequence"]) == 1
+    assert str(cancelled["status"]) == "CANCELLED"
+    await act(anna, anna.press("✅ I'm coming", message=invitation), contains="cancelled")
+    async with bot.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Job).where(
+            Job.done_at.is_(None), Job.kind != "broadcast_report")) == 0
+    # After the retention period, purge erases it all and says what it erased.
+    erased = await purge_with(bot.sessionmaker, retention_days=30, now=datetime.now(timezone.utc) + timedelta(days=31))
+    assert erased["closed cases"] == 1 and erased["meetings"] == 2 and erased["invitations and their answers"] == 2
+    async with bot.sessionmaker() as session:
+        for table in (Invitation, Meeting, Broadcast):
+            assert await session.scalar(select(func.count()).select_from(table)) == 0

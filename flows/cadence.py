@@ -1,0 +1,107 @@
+"""When the next meeting should be: the meeting model's cadence turned into
+a suggested date, with the reason in words for the coordinator.
+
+The sources say "at least every second week", "first within four weeks",
+"2 to 4 weeks after moving out": a suggestion never lies later than the
+cadence allows, so a weekend moves it to the Friday before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flows.context import MeetingView
+from flows.text import T, _, ngettext
+
+DEFAULT_DAYS = 28  # a model without a cadence: four weeks after the last meeting
+DEFAULT_TIME = time(10, 0)  # when nothing earlier says what time of day suits
+WORKING_HOURS = (time(8, 0), time(17, 0))  # a meeting "within 48 hours" still starts in the daytime
+DEFAULT_MINUTES = 90  # a calendar entry for a model without planned step lengths
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    starts_at: datetime  # aware, UTC
+    reason: T
+
+
+def planned_minutes(meeting_type) -> int:
+    """How long the meeting is planned to last: its steps' minutes, rounded up to a quarter of an hour."""
+    total = sum(step.minutes or 0 for step in meeting_type.steps) or DEFAULT_MINUTES
+    return -(-total // 15) * 15
+
+
+def suggest(meeting_type, history: tuple[MeetingView, ...], now: datetime, zone_name: str) -> Suggestion:
+    """The next meeting of `meeting_type`, after the case's meetings in `history` (oldest first)."""
+    zone = ZoneInfo(zone_name)
+    cadence = meeting_type.cadence
+    same = [m for m in history if m.meeting_type == meeting_type.id]
+    last = history[-1] if history else None
+    at_hour = (same[-1] if same else last).starts_at.astimezone(zone).time() if history else DEFAULT_TIME
+
+    if cadence.first_within_hours is not None and not same:
+        hours = cadence.first_within_hours
+        latest = (now + timedelta(hours=hours)).astimezone(zone)
+        start, end = WORKING_HOURS
+        if latest.time() < start:  # before the working day: the afternoon before
+            latest = datetime.combine(latest.date() - timedelta(days=1), time(14, 0), tzinfo=zone)
+        elif latest.time() > end:
+            latest = datetime.combine(latest.date(), time(14, 0), tzinfo=zone)
+        else:
+            latest = latest.replace(minute=0, second=0, microsecond=0)
+        reason = ngettext("The model says within {n} hour.", "The model says within {n} hours.", hours)
+        return Suggestion(_not_before_tomorrow(latest, now, zone, at_hour, keep_soon=True), reason)
+
+    if (cadence.every_days or cadence.initial_every_days) and same:
+        if cadence.initial_count is not None and len(same) < cadence.initial_count:
+            days = cadence.initial_every_days
+            reason = ngettext("The model says every {n} day at first.", "The model says every {n} days at first.", days)
+        else:
+            days = cadence.every_days or cadence.initial_every_days
+            reason = ngettext("The model says at least every {n} day.", "The model says at least every {n} days.", days)
+        base = same[-1].starts_at.astimezone(zone).date()
+    elif cadence.first_within_days is not None:
+        days = cadence.first_within_days
+        base = (history[0].starts_at if history else now).astimezone(zone).date()
+        reason = ngettext("The model says the first one within {n} day of the start.",
+                          "The model says the first one within {n} days of the start.", days)
+    elif cadence.every_days or cadence.initial_every_days:
+        days = cadence.initial_every_days or cadence.every_days
+        base = (last.starts_at if last else now).astimezone(zone).date()
+        reason = ngettext("The model says every {n} day.", "The model says every {n} days.", days)
+    elif cadence.follow_up_days is not None:
+        days = cadence.follow_up_days
+        base = (last.starts_at if last else now).astimezone(zone).date()
+        reason = ngettext("The model suggests a follow-up {n} day after the last meeting.",
+                          "The model suggests a follow-up {n} days after the last meeting.", days)
+    elif cadence.after_end_days_min is not None:
+        days = cadence.after_end_days_min
+        base = now.astimezone(zone).date()
+        reason = _("The model says {low} to {high} days after moving out.",
+                   low=cadence.after_end_days_min, high=cadence.after_end_days_max)
+    else:
+        days = DEFAULT_DAYS
+        base = (last.starts_at if last else now).astimezone(zone).date()
+        reason = _("The model gives no interval, so I suggest four weeks after the last meeting.")
+    day = _weekday_on_or_before(base + timedelta(days=days))
+    return Suggestion(_not_before_tomorrow(datetime.combine(day, at_hour, tzinfo=zone), now, zone, at_hour), reason)
+
+
+def _weekday_on_or_before(day: date) -> date:
+    """Saturday and Sunday move to the Friday before: "at least every" allows sooner, not later."""
+    return day - timedelta(days=max(0, day.weekday() - 4))
+
+
+def _not_before_tomorrow(local: datetime, now: datetime, zone: ZoneInfo, at_hour: time, *, keep_soon: bool = False) -> datetime:
+    """A suggestion is never in the past: at the earliest the next weekday (or,
+    for a meeting due within hours, simply later than now)."""
+    if keep_soon and local > now.astimezone(zone):
+        return local.astimezone(timezone.utc)
+    earliest = now.astimezone(zone).date() + timedelta(days=1)
+    if local.date() < earliest:
+        day = earliest
+        while day.weekday() > 4:
+            day += timedelta(days=1)
+        local = datetime.combine(day, at_hour, tzinfo=zone)
+    return local.astimezone(timezone.utc)

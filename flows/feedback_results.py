@@ -1,0 +1,91 @@
+"""What the coordinator sees of the family's feedback (/feedback): a chart of
+each item's average across the case's meetings, and the same numbers as
+text, meeting by meeting, with each person's answers and own words.
+
+    /feedback ─► [choose case] ─► chart + numbers
+"""
+
+from __future__ import annotations
+
+from statistics import mean
+
+from flows.access import may
+from flows.context import Context, FeedbackGiven, FeedbackResults
+from flows.feedback import ITEMS, items_for
+from flows.labels import role_name
+from flows.outcome import IDLE, Audit, Button, FeedbackChart, Outcome, State, outcome, reply
+from flows.text import Lines, Moment, Number, T, _, ngettext
+
+FLOW = "fbres"
+
+
+def start(ctx: Context) -> Outcome:
+    cases = sorted(ctx.coordinated_cases, key=lambda c: (c.status != "open", c.id))
+    if not cases:
+        return outcome(IDLE, reply(_("You have no cases yet. Create one with /new.")))
+    if ctx.feedback_results is not None or len(cases) == 1:
+        return show(ctx)
+    return outcome(State(FLOW, "case"), reply(_("Whose feedback do you want to see?"),
+                                              buttons=[[Button(c.pseudonym, f"fbres:case:{c.id}")] for c in cases]))
+
+
+def show(ctx: Context) -> Outcome:
+    results = ctx.feedback_results
+    if results is None or not may(ctx.person, "view_feedback", results.case):
+        return outcome(IDLE, reply(_("There is no feedback to show for this case.")))
+    given = [(meeting, answers) for meeting, answers in results.meetings if answers]
+    if not given:
+        return outcome(IDLE, reply(_("No feedback yet for <b>{case}</b>. After each meeting I ask the family how it felt "
+                                     "and tell you when they answer.", case=results.case.pseudonym)))
+    zone = results.case.timezone
+    chart = FeedbackChart(
+        items=tuple(item.name for item in ITEMS),
+        meetings=tuple((Moment(meeting.starts_at, zone, "short_date"), tuple(_average(answers, item.id) for item in ITEMS))
+                       for meeting, answers in given),
+        low=ctx.config.feedback_low,
+    )
+    caption = reply(_("📊 <b>How the meetings felt: {case}</b>\nThe average of the family's answers at each meeting, from 0 to 10.",
+                      case=results.case.pseudonym), picture=chart)
+    numbers = reply(*(_meeting_text(meeting, answers, zone) for meeting, answers in reversed(given)))
+    return outcome(IDLE, caption, numbers, changes=[Audit(results.case.id, "viewed_feedback")])
+
+
+def _average(answers: tuple[FeedbackGiven, ...], item_id: str) -> float | None:
+    scores = [a.scores[item_id] for a in answers if a.scores.get(item_id) is not None]
+    return mean(scores) if scores else None
+
+
+def _meeting_text(meeting, answers: tuple[FeedbackGiven, ...], zone: str) -> T:
+    averages = tuple(_("{item} {score}", item=item.name, score=Number(avg))
+                     for item in ITEMS if (avg := _average(answers, item.id)) is not None)
+    people = tuple(_person_text(a) for a in answers)
+    return _("<b>{date}</b> – {count}\n<i>Average:</i> {averages}\n{people}",
+             date=Moment(meeting.starts_at, zone, "date"),
+             count=ngettext("{n} answer", "{n} answers", len(answers)),
+             averages=Lines(averages, sep=" · ") if averages else _("no numbers given"),
+             people=Lines(people))
+
+
+def _person_text(answer: FeedbackGiven) -> T:
+    scores = tuple(_("{item} {score}", item=item.name, score=Number(answer.scores[item.id]))
+                   if answer.scores.get(item.id) is not None else _("{item} –", item=item.name)
+                   for item in items_for(answer.role))
+    line = _("• {name} ({role}): {scores}", name=answer.name, role=role_name(answer.role), scores=Lines(scores, sep=", "))
+    if answer.comment:
+        return _("{line}\n  “{comment}”", line=line, comment=answer.comment)
+    return line
+
+
+def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcome | None:
+    if ctx.state.step == "case" and len(action) == 2 and action[0] == "case" and action[1].isdigit():
+        results = ctx.feedback_results
+        return show(ctx) if results is not None and results.case.id == int(action[1]) else None
+    return None
+
+
+def on_text(ctx: Context, text: str) -> Outcome:
+    return outcome(ctx.state, reply(_("Please use the buttons under the message.")))
+
+
+def ask_again(ctx: Context) -> Outcome:
+    return start(ctx)

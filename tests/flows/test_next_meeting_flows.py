@@ -1,0 +1,105 @@
+"""/next and the answers to an announced meeting, without a database or Telegram."""
+
+from datetime import timedelta
+
+from flows.context import InvitationView, Invitee, MeetingView, NextMeetingPlan, PersonView
+from flows.events import ButtonPress
+from flows.outcome import BULK, IDLE, AnnounceMeeting, AnswerInvitation, MoveMeeting, RecordBroadcast
+from tests.auxil.flowctx import NOW, Chat, case, coordinator, ctx
+
+PEOPLE = (Invitee(2, 200, "Anna", "family"), Invitee(3, 300, "Kim", "child"), Invitee(4, 400, "Lars", "network"),
+          Invitee(5, 500, "Aino", "professional"))
+HELD = MeetingView(1, "meeting", NOW - timedelta(days=2), "Town hall", "ended")
+
+
+def plan(**overrides) -> NextMeetingPlan:
+    fields = dict(case=case(), people=PEOPLE, history=(HELD,))
+    return NextMeetingPlan(**{**fields, **overrides})
+
+
+def cia(**overrides) -> Chat:
+    the_plan = plan(**overrides)
+    return Chat(ctx(person=coordinator(), coordinated_cases=(the_plan.case,), next_plan=the_plan))
+
+
+def test_the_draft_invites_everyone_and_sending_tells_each_with_a_calendar_file():
+    c = cia()
+    c.command("next")
+    assert c.ctx.state.step == "draft" and c.ctx.state.data["invited"] == [2, 3, 4, 5]
+    assert "next:send" in c.actions()
+    out = c.press("next:send")
+    announce = next(ch for ch in out.changes if isinstance(ch, AnnounceMeeting))
+    record = next(ch for ch in out.changes if isinstance(ch, RecordBroadcast))
+    assert announce.meeting_id is None and announce.invited == (2, 3, 4, 5) and record.recipients == 4
+    sent = [r for r in out.replies if r.chat_id]
+    assert {r.chat_id for r in sent} == {200, 300, 400, 500}
+    assert all(r.calendar.uid == f"{announce.ref}@meetbot" and r.calendar.sequence == 0 for r in sent)
+    assert all(r.broadcast == record.ref and r.priority == BULK and not r.stamp_buttons for r in sent)
+    assert sent[0].buttons[0][0].action == f"rsvp:yes:{announce.ref}:0"
+
+
+def test_who_takes_part_next_time_and_a_professionals_only_meeting_choose_the_invited():
+    c = cia(next_people=(2, 5))
+    c.command("next")
+    assert c.ctx.state.data["invited"] == [2, 5]
+    danish = case(model_id="danish_series")
+    c = Chat(ctx(person=coordinator(), coordinated_cases=(danish,),
+                 next_plan=plan(case=danish, history=(MeetingView(1, "samarbejdsmode", NOW - timedelta(days=2), None, "ended"),))))
+    c.command("next")
+    assert c.ctx.state.data["invited"] == [5]  # the meeting of the professionals
+
+
+def test_only_the_coordinator_of_the_open_case_plans_it():
+    participant = Chat(ctx(person=PersonView(2, "Anna", False, "en")))
+    assert "Only the coordinator" in participant.command("next").replies[0].parts[0].msgid
+    other = Chat(ctx(person=coordinator(id=99), coordinated_cases=(case(coordinator_id=99),), next_plan=plan()))
+    assert "no open case of yours" in other.command("next").replies[0].parts[0].msgid
+    closed = Chat(ctx(person=coordinator(), coordinated_cases=(case(status="closed"),), next_plan=plan(case=case(status="closed"))))
+    assert "no open cases" in closed.command("next").replies[0].parts[0].msgid
+
+
+def test_a_move_from_a_board_that_is_out_of_date_shows_how_it_stands_now():
+    announced = MeetingView(9, "meeting", NOW + timedelta(days=10), "Town hall", "planned", "REF9", 0)
+    c = cia(upcoming=announced, invited=PEOPLE[:2])
+    c.command("next")
+    assert c.ctx.state.step == "board"
+    c.press("next:move")
+    c.text((NOW + timedelta(days=12)).date().isoformat())
+    out = c.press("next:keeptime")
+    assert c.ctx.state.step == "move_confirm"
+    moved = MeetingView(9, "meeting", NOW + timedelta(days=11), "Town hall", "planned", "REF9", 1)
+    c.ctx = c.ctx.__class__(**{**c.ctx.__dict__, "next_plan": plan(upcoming=moved, invited=PEOPLE[:2])})
+    out = c.press("next:moveyes")  # someone moved it in the meantime: nothing is moved twice
+    assert not any(isinstance(ch, MoveMeeting) for ch in out.changes) and c.ctx.state.step == "board"
+
+
+def invitation(**overrides) -> InvitationView:
+    meeting = MeetingView(9, "meeting", NOW + timedelta(days=10), "Town hall", "planned", "REF9", 1)
+    return InvitationView(**{**dict(case=case(), meeting=meeting, response=None, coordinator_chat_id=900), **overrides})
+
+
+def anna(**overrides) -> Chat:
+    return Chat(ctx(person=PersonView(2, "Anna", False, "en"), invitation=invitation(**overrides)))
+
+
+def test_answers_are_noted_and_the_coordinator_told_and_an_old_revision_asks_again():
+    c = anna()
+    out = c._run(ButtonPress("-|rsvp:yes:REF9:1", 55))
+    assert AnswerInvitation(9, "yes") in out.changes and not out.clear_buttons
+    assert any(r.chat_id == 900 for r in out.replies)
+    out = anna()._run(ButtonPress("-|rsvp:yes:REF9:0", 55))
+    assert not out.changes and out.replies[0].buttons[0][0].action == "rsvp:yes:REF9:1"
+    out = anna(meeting=invitation().meeting.__class__(9, "meeting", NOW + timedelta(days=10), None, "cancelled", "REF9", 2))._run(
+        ButtonPress("-|rsvp:yes:REF9:2", 55))
+    assert "cancelled" in out.replies[0].parts[0].msgid and not out.changes
+
+
+def test_another_time_asks_what_would_suit_and_a_stranger_is_refused():
+    c = anna()
+    c._run(ButtonPress("-|rsvp:other:REF9:1", 55))
+    assert c.ctx.state.flow == "rsvp"
+    out = c.text("Thursdays   after three")
+    assert AnswerInvitation(9, "other", "Thursdays after three") in out.changes and out.state == IDLE
+    stranger = Chat(ctx(person=PersonView(8, "Eve", False, "en")))
+    out = stranger._run(ButtonPress("-|rsvp:yes:REF9:1", 55))
+    assert "does not work here" in out.toast.msgid and not out.changes
