@@ -1,10 +1,17 @@
 """Telegram's sending limits, kept on our side so we rarely meet a 429:
 about 30 messages a second in all and about one a second per chat (a chat may
-take a short burst, as a reply of two or three messages needs)."""
+take a short burst, as a reply of two or three messages needs).
+
+The global slots go to the most urgent waiter first: a reply to someone's
+own action (priority 0) passes the invitations of a broadcast still being
+sent (priority 2), so a coordinator who announces a meeting to two hundred
+people hears "on its way" at once, not after the two hundred."""
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
 from datetime import timedelta
 
@@ -25,7 +32,9 @@ class RateLimits:
         self._next_global = 0.0
         self._paused_until = 0.0
         self._chat_tokens: dict[int, tuple[float, float]] = {}  # chat -> (tokens, at)
-        self._lock = asyncio.Lock()
+        self._waiting: list[tuple[int, int, asyncio.Future]] = []  # (priority, arrival, waiter): a heap
+        self._arrivals = itertools.count()
+        self._gate: asyncio.Task | None = None
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nobody sends until `retry_after` has passed."""
@@ -45,15 +54,27 @@ class RateLimits:
             horizon = now - self.chat_burst * self.chat_interval
             self._chat_tokens = {c: v for c, v in self._chat_tokens.items() if v[1] > horizon}
 
-    async def acquire(self, chat_id: int) -> None:
+    async def acquire(self, chat_id: int, priority: int = 1) -> None:
         while (delay := self.chat_delay(chat_id)) > 0:
             await asyncio.sleep(delay)
-        async with self._lock:
-            now = self.clock()
-            slot = max(now, self._next_global, self._paused_until)
-            self._next_global = slot + self.global_interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
-        while self._paused_until > self.clock():  # a 429 arrived while we waited
-            await asyncio.sleep(self._paused_until - self.clock())
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        heapq.heappush(self._waiting, (priority, next(self._arrivals), waiter))
+        if self._gate is None or self._gate.done() or self._gate.get_loop() is not loop:
+            self._gate = loop.create_task(self._open_gate())
+        await waiter
         self._take_chat(chat_id)
+
+    async def _open_gate(self) -> None:
+        """Lets the waiters through one global interval apart (never during a
+        429's pause), the lowest priority number first, then in arrival order."""
+        while self._waiting:
+            wait = max(self._next_global, self._paused_until) - self.clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            _priority, _arrival, waiter = heapq.heappop(self._waiting)
+            if waiter.done():  # its sender was cancelled while waiting
+                continue
+            self._next_global = self.clock() + self.global_interval
+            waiter.set_result(None)

@@ -159,7 +159,7 @@ class OutboxSender:
             if not await self._still_ours(row):
                 return  # our lease ran out and the chat was claimed again
             # Pace right before the call, so database latency cannot bunch sends up.
-            await self.limits.acquire(row.chat_id)
+            await self.limits.acquire(row.chat_id, row.priority)
             async with self._slots:  # only the HTTP call: pacing must not hold a slot
                 carry_on = await self._send_one(row)
             if not carry_on:

@@ -81,3 +81,19 @@ async def test_a_429_pauses_everyone():
     start = loop.time()
     await limits.acquire(7)
     assert loop.time() - start >= 0.29
+
+
+async def test_a_reply_passes_the_bulk_messages_waiting_for_a_slot():
+    limits = RateLimits(global_rate=20, per_chat_rate=1000)
+    order = []
+
+    async def send(chat_id, priority):
+        await limits.acquire(chat_id, priority)
+        order.append(chat_id)
+
+    bulk = [asyncio.create_task(send(100 + i, 2)) for i in range(10)]
+    await asyncio.sleep(0.12)  # a few bulk messages are through; the rest wait
+    reply = asyncio.create_task(send(1, 0))
+    await asyncio.gather(reply, *bulk)
+    assert order.index(1) <= 4  # next in line, not eleventh
+    assert sorted(order) == [1] + [100 + i for i in range(10)]
