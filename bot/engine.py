@@ -158,6 +158,8 @@ class Engine:
         if isinstance(event, ButtonPress) and result.clear_buttons and event.message_id and event.message_id not in edited:
             # First, so the old buttons disappear before the next question arrives.
             session.add(clear_buttons_row(sender.chat_id, event.message_id, now))
+        others = {r.chat_id for r in result.replies if r.chat_id and r.chat_id != sender.chat_id and not r.language}
+        languages = await self._languages_of(session, others) if others else {}
         for reply in result.replies:
             chat_id = reply.chat_id or sender.chat_id
             if reply.language:
@@ -165,12 +167,11 @@ class Engine:
             elif chat_id == sender.chat_id:
                 language = own_language
             else:
-                language = await self._language_of(session, chat_id)
-            for row in outbox_rows(reply, chat_id, language, version, now):
-                session.add(row)
+                language = languages.get(chat_id, self.default_locale)
+            session.add_all(outbox_rows(reply, chat_id, language, version, now))
 
-    async def _language_of(self, session, chat_id: int) -> str:
-        person = await session.scalar(select(Person).where(Person.chat_id == chat_id))
-        if person is None:
-            return self.default_locale
-        return resolve_locale(person.language, person.telegram_language, self.default_locale)
+    async def _languages_of(self, session, chat_ids: set[int]) -> dict[int, str]:
+        """Each reader's language, in one query however many are told (a broadcast)."""
+        rows = await session.execute(
+            select(Person.chat_id, Person.language, Person.telegram_language).where(Person.chat_id.in_(chat_ids)))
+        return {chat: resolve_locale(chosen, telegram, self.default_locale) for chat, chosen, telegram in rows}
