@@ -8,16 +8,25 @@ an organizer or an attendee by e-mail here."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from bot.i18n import render
 from flows.outcome import CalendarEntry
+from flows.text import _
 
 PRODID = "-//meetbot//Meeting companion//EN"
-TIMEZONE_SPAN = timedelta(days=366)  # the time zone's rules are written out for a year either side
+
+
+@lru_cache(maxsize=16)
+def _vtimezone(zone_name: str, year: int) -> Timezone:
+    """The zone's rules around the meeting's year: the same for every file of a
+    broadcast, so they are worked out once."""
+    return Timezone.from_tzinfo(ZoneInfo(zone_name), tzid=zone_name, first_date=date(year - 1, 1, 1),
+                                last_date=date(year + 2, 1, 1))
 
 
 def ics_bytes(entry: CalendarEntry, language: str, now: datetime) -> bytes:
@@ -37,11 +46,12 @@ def ics_bytes(entry: CalendarEntry, language: str, now: datetime) -> bytes:
     if entry.location:
         event.add("location", entry.location)
     event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
+    calendar.add_component(_vtimezone(entry.timezone, entry.starts_at.year))
     calendar.add_component(event)
-    day = entry.starts_at.date()
-    calendar.add_missing_timezones(first_date=day - TIMEZONE_SPAN, last_date=day + TIMEZONE_SPAN)
     return calendar.to_ical()
 
 
-def ics_filename(entry: CalendarEntry) -> str:
-    return f"meeting-{entry.starts_at.astimezone(ZoneInfo(entry.timezone)).date().isoformat()}.ics"
+def ics_filename(entry: CalendarEntry, language: str) -> str:
+    day = entry.starts_at.astimezone(ZoneInfo(entry.timezone)).date().isoformat()
+    # Translators: the name of the calendar file people see in the chat; keep {date} and ".ics".
+    return render(_("meeting-{date}.ics", date=day), language, plain=True)

@@ -94,7 +94,7 @@ def qr_png(url: str) -> bytes:
 def outbox_rows(reply: Reply, chat_id: int, language: str, version: int, now) -> list[OutboxMessage]:
     rows = _rows(reply, chat_id, language, version, now)
     if reply.calendar is not None:
-        payload = {"filename": ics_filename(reply.calendar), "caption": render(reply.calendar.title, language)[:MAX_CAPTION],
+        payload = {"filename": ics_filename(reply.calendar, language), "caption": render(reply.calendar.title, language)[:MAX_CAPTION],
                    "parse_mode": "HTML"}
         rows.append(OutboxMessage(method="sendDocument", payload=payload, blob=ics_bytes(reply.calendar, language, now),
                                   chat_id=chat_id, priority=reply.priority, created_at=now, not_before=now))
