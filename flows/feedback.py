@@ -324,9 +324,9 @@ def coordinator_notice(ctx: Context, opening: FeedbackOpening, name: str) -> Rep
     worrying = concerns(opening.scores, opening.previous, ctx.config.feedback_low, ctx.config.feedback_drop)
     header = dict(name=name, case=opening.pseudonym, date=_when(opening))
     if not worrying:
-        parts = [_("📝 {name} has told how the meeting about {case} on {date} was. /feedback shows the results.", **header)]
+        parts = [_("📝 {name} has told us how the meeting on {date} ({case}) felt. /feedback shows the results.", **header)]
     else:
-        parts = [_("⚠️ <b>Feedback to look at</b>: {name}, about the meeting about {case} on {date}", **header),
+        parts = [_("⚠️ <b>Feedback to look at</b> from {name}: the meeting on {date} ({case})", **header),
                  _("{lines}", lines=Lines(tuple(worrying)))]
         if opening.comment:
             parts.append(_("<i>In their own words:</i> {comment}", comment=opening.comment))

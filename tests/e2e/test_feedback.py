@@ -52,7 +52,7 @@ async def test_the_family_tells_how_it_felt_and_the_coordinator_sees_results_and
     for next_question in ("Question 2 of 3", "Question 3 of 3", "anything else"):
         await act(kim, kim.press("🙂"), contains=next_question)
     await act(kim, kim.press("✅ Send"), contains="sent to the coordinator")
-    await cia.wait_for(lambda m: "Kim has told how the meeting" in m.text, timeout=10)
+    await cia.wait_for(lambda m: "Kim has told us how the meeting" in m.text, timeout=10)
 
     # Lars (network) is not asked; Pia was not there.
     assert not [m for m in lars.bot_messages if "How was the meeting for you?" in m.text]
@@ -84,7 +84,7 @@ async def test_changing_answers_a_second_meeting_a_fall_and_a_closed_window(emul
     first_notice = await anna.wait_for(lambda m: "How was the meeting for you?" in m.text and m.buttons, timeout=10)
     first_button = first_notice.buttons[0][0].callback_data
     await answer(anna, "9", "9", "9", "9")
-    await cia.wait_for(lambda m: "Anna has told how the meeting" in m.text, timeout=10)
+    await cia.wait_for(lambda m: "Anna has told us how the meeting" in m.text, timeout=10)
     again = await act(anna, anna.send_command("feedback"), contains="already told us")
     await act(anna, anna.press("Change my answers", message=again), contains="Question 1 of 4")
     await act(anna, anna.send_text("eleven"), contains="number from 0 to 10")
