@@ -7,8 +7,11 @@ a network map and a note for herself, a network member who finishes), and
 the coordinator looks at who has prepared and what was shared; she runs the
 meeting step by step, writes down a task that Anna takes on, and ends it with
 a plan that Anna reads. A second case is a family group conference with
-private family time. Then each person's chat is printed as their phone
-would show it."""
+private family time. At the end Anna and Mette tell how their meetings felt,
+the coordinator reads the feedback (a chart and the numbers), announces the
+next meeting of the first case, which each person reads in their own language
+with a calendar file, and sees their answers. Then each person's chat is
+printed as their phone would show it."""
 
 from __future__ import annotations
 
@@ -100,8 +103,38 @@ async def play(emulator: BotApiEmulator, runtime: Runtime) -> list:
     await _act(cia, cia.press(_button(cia, (0, 0))))  # shared answers by question
     await _run_meeting(cia, anna)
     mette, jukka = await _family_group_conference(emulator, cia)
+    await _feedback(anna, (8, 9, 7, 8), "Det var rart, at mormor måtte være med.")
+    await _feedback(mette, (4, 3, 6, 4), "Det var svært at tale, mens alle så på.")  # low: the coordinator is alerted
+    await _act(cia, cia.send_command("feedback"))
+    await _press(cia, "fbres:case:", cia.bot_messages[-1])  # Familjen A: a chart and the numbers
+    await _next_meeting(cia, anna, lars, aino)
     await asyncio.sleep(0.5)  # let the last notices arrive
     return [cia, anna, lars, aino, mette, jukka]
+
+
+async def _feedback(user, scores: tuple[int, ...], words: str) -> None:
+    """The notice from the end of the meeting: four numbers, a few words, send."""
+    await _press(user, "fb:go:")
+    for score in scores:
+        await _press(user, f"feedback:s:{score}")
+    await _act(user, user.send_text(words))
+    await _press(user, "feedback:send")
+
+
+async def _next_meeting(cia, anna, lars, aino) -> None:
+    """Cia announces the next meeting of Familjen A on the date the model
+    suggests; Anna is coming, Lars cannot, and Aino would like another time."""
+    choice = await _act(cia, cia.send_command("next"))
+    await _press(cia, "next:case:", choice)  # Familjen A
+    await _press(cia, "next:send")
+    for user in (anna, lars, aino):
+        await user.wait_for(lambda m: m.document is not None, after=0, timeout=TIMEOUT)
+    await _press(anna, "rsvp:yes:")
+    await _press(lars, "rsvp:no:")
+    await _press(aino, "rsvp:other:")
+    await _act(aino, aino.send_text("Torstaisin kello 15 jälkeen sopisi paremmin."))
+    await _act(cia, cia.send_command("next"))
+    await _press(cia, "next:case:", cia.bot_messages[-1])  # who answered what
 
 
 async def _family_group_conference(emulator, cia) -> tuple:
