@@ -107,3 +107,21 @@ async def test_changing_answers_a_second_meeting_a_fall_and_a_closed_window(emul
     numbers = await cia.wait_for(lambda m: "Average:" in m.text, after=before, timeout=10)
     assert numbers.text.count("1 answer") == 2  # a line for each meeting, newest first
     assert numbers.text.index("What mattered 5") < numbers.text.index("What mattered 9")
+
+
+async def test_own_words_are_sealed_at_rest_and_read_back_for_the_coordinator(emulator, database_url):
+    from cryptography.fernet import Fernet
+
+    from tests.auxil.running import running_bot
+
+    async with running_bot(emulator, database_url, encryption_key=Fernet.generate_key().decode()) as runtime:
+        cia, (anna,) = await case_with_people(emulator, runtime, [("Anna", "family member")])
+        await end_meeting(cia, "Anna")
+        await answer(anna, "Skip ▶", "Skip ▶", "Skip ▶", "Skip ▶", comment="A very private sentence")
+        async with runtime.sessionmaker() as session:
+            stored = await session.scalar(select(Feedback.comment))
+        assert stored.startswith("fernet:") and "private sentence" not in stored
+        before = len(cia.messages)
+        await cia.send_command("feedback")
+        numbers = await cia.wait_for(lambda m: "Average:" in m.text, after=before, timeout=20)
+        assert "A very private sentence" in numbers.text and "no numbers given" in numbers.text

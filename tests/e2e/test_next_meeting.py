@@ -222,3 +222,18 @@ async def test_the_first_meeting_can_be_announced_too_and_preparation_follows_th
     await act(cia, cia.send_command("prep"), contains="Preparation")
     overview = cia.last_bot_message.text
     assert "Anna" in overview and "Lars" not in overview
+
+
+async def test_the_next_meeting_is_set_from_the_running_meeting_and_the_way_back_is_shown(emulator, bot):
+    cia, (anna, aino) = await case_with_people(emulator, bot, [("Anna", "family member"), ("Aino", "professional")],
+                                                model_button="Family group conference")
+    control = await take_attendance(cia, "Anna", "Aino")
+    await act(cia, cia.press("▶ Start the meeting", message=control), contains="Step 1 of 3")
+    await act(cia, cia.press("Next step ▶", message=control), contains="Step 2 of 3")
+    await act(cia, cia.press("Next step ▶", message=control), contains="Step 3 of 3")  # the plan, with the next date
+    draft = await act(cia, cia.press("📅 Plan the next meeting", message=control), contains="The next meeting about")
+    assert "42 days after the last meeting" in draft.text  # from the meeting under way
+    await act(cia, cia.press("📣 Send to 2 people", message=draft), contains="/meeting takes you back to the meeting")
+    await anna.wait_for(lambda m: m.document is not None, timeout=10)
+    back = await act(cia, cia.send_command("meeting"), contains="Step 3 of 3")
+    assert "Plan the next meeting" in str(back.buttons)
