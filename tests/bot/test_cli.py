@@ -20,7 +20,8 @@ async def test_demo_plays_the_journeys_and_prints_every_chat(capsys):
     for person in ("Cia Lindqvist · sv", "Anna Sjöberg · da", "Lars · sv", "Aino Virtanen · fi", "Mette · da", "Jukka · fi"):
         assert person in out
     assert "Familjen A <Sjöberg & co>" in out  # typed HTML characters shown as typed
-    assert out.count("[photo:") == 4 + 2 + 4  # QR codes per role, Anna's map and Cia's copy, the second case's QR codes
+    # QR codes per role, Anna's map and Cia's copy, the second case's QR codes, the feedback chart
+    assert out.count("[photo:") == 4 + 2 + 4 + 1
     assert "[sticker" in out
     # Preparation, each in their own language: Anna's question in Danish, Lars finishing in Swedish.
     assert "Spørgsmål 1 ud af 4" in out and "Tack! Nu är du klar med förberedelserna." in out
@@ -35,6 +36,12 @@ async def test_demo_plays_the_journeys_and_prints_every_chat(capsys):
     jukka = out.split("── Jukka")[1]
     assert "Poistu hetkeksi huoneesta" in jukka and "Perhe on valmis" in jukka
     assert "Dette er jeres egen tid som familie" in out.split("── Mette")[1]
+    # Feedback: Mette's low answers alert Cia, in Swedish; Cia reads the results.
+    cia = out.split("── Anna")[0]
+    assert "Återkoppling att titta på" in cia and "Hur mötena kändes: Familjen A" in cia
+    # The next meeting: each reads it in their own language with a calendar file; Cia sees the answers.
+    assert "[file: moede-" in anna and "[file: mote-" in out.split("── Lars")[1] and "[file: kokous-" in out.split("── Aino")[1]
+    assert "Kommer: Anna Sjöberg" in cia and "Kan inte komma: Morfar Lars" in cia and "Torstaisin kello 15" in cia
 
 
 def test_models_command_lists_and_refuses(tmp_path, capsys):
