@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flows.access import may
+from flows.common import choose_case
 from flows.context import CaseView, Context
 from flows.invitations import calendar_entry
 from flows.outcome import (
@@ -38,8 +39,7 @@ def start(ctx: Context) -> Outcome:
         return outcome(IDLE, reply(_("You have no open cases.")))
     if len(cases) == 1:
         return confirm(ctx, cases[0])
-    return outcome(State(FLOW, "case"), reply(_("Which case do you want to close?"),
-                                              buttons=[[Button(c.pseudonym, f"close:case:{c.id}")] for c in cases]))
+    return choose_case(FLOW, _("Which case do you want to close?"), cases)
 
 
 def confirm(ctx: Context, case: CaseView) -> Outcome:

@@ -113,6 +113,11 @@ def cancel(ctx: Context) -> Outcome:
     )
 
 
+def choose_case(flow: str, question: T, cases) -> Outcome:
+    """Which case a coordinator with several means: one button each, answered in `flow`."""
+    return outcome(State(flow, "case"), reply(question, buttons=[[Button(c.pseudonym, f"{flow}:case:{c.id}")] for c in cases]))
+
+
 def forged_button(ctx: Context) -> Outcome:
     # Leave the pressed message alone: a forged press may name a real, current message.
     return outcome(ctx.state, toast=_("This button does not work here."), clear_buttons=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from flows.access import may
+from flows.common import choose_case
 from flows.context import CaseView, Context
 from flows.labels import role_name
 from flows.outcome import (
@@ -19,7 +20,6 @@ from flows.outcome import (
     CreateInvite,
     Outcome,
     RevokeInvite,
-    State,
     outcome,
     reply,
 )
@@ -88,13 +88,7 @@ def start_invite(ctx: Context) -> Outcome:
         return outcome(IDLE, reply(_("You have no open cases. Create one with /new.")))
     if len(cases) == 1:
         return invites_for(ctx, cases[0])
-    return outcome(
-        State(FLOW, "case"),
-        reply(
-            _("For which case do you want invite links?"),
-            buttons=[[Button(case.pseudonym, f"invite:case:{case.id}")] for case in cases],
-        ),
-    )
+    return choose_case(FLOW, _("For which case do you want invite links?"), cases)
 
 
 def invites_for(ctx: Context, case: CaseView) -> Outcome:

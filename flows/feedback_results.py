@@ -10,10 +10,18 @@ from __future__ import annotations
 from statistics import mean
 
 from flows.access import may
-from flows.context import Context, FeedbackGiven, FeedbackResults
+from flows.common import choose_case
+from flows.context import Context, FeedbackGiven
 from flows.feedback import ITEMS, items_for
 from flows.labels import role_name
-from flows.outcome import IDLE, Audit, Button, FeedbackChart, Outcome, State, outcome, reply
+from flows.outcome import (
+    IDLE,
+    Audit,
+    FeedbackChart,
+    Outcome,
+    outcome,
+    reply,
+)
 from flows.text import Lines, Moment, Number, T, _, ngettext
 
 FLOW = "fbres"
@@ -25,8 +33,7 @@ def start(ctx: Context) -> Outcome:
         return outcome(IDLE, reply(_("You have no cases yet. Create one with /new.")))
     if ctx.feedback_results is not None or len(cases) == 1:
         return show(ctx)
-    return outcome(State(FLOW, "case"), reply(_("Whose feedback do you want to see?"),
-                                              buttons=[[Button(c.pseudonym, f"fbres:case:{c.id}")] for c in cases]))
+    return choose_case(FLOW, _("Whose feedback do you want to see?"), cases)
 
 
 def show(ctx: Context) -> Outcome:

@@ -30,7 +30,7 @@ from flows.outcome import (
     reply,
 )
 from flows.parsing import clean_line
-from flows.text import T, Moment, _
+from flows.text import Moment, T, _
 
 FLOW = "rsvp"
 RESPONSES = ("yes", "no", "other")

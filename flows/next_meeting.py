@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from flows import invitations
 from flows.access import may
 from flows.cadence import suggest
+from flows.common import choose_case
 from flows.context import Context, Invitee, MeetingView, NextMeetingPlan
 from flows.outcome import (
     IDLE,
@@ -55,8 +56,7 @@ def start(ctx: Context) -> Outcome:
         return outcome(IDLE, reply(_("You have no open cases. Create one with /new.")))
     if ctx.next_plan is not None or len(cases) == 1:
         return overview(ctx)
-    return outcome(State(FLOW, "case"), reply(_("For which case do you want to plan the next meeting?"),
-                                              buttons=[[Button(c.pseudonym, f"next:case:{c.id}")] for c in cases]))
+    return choose_case(FLOW, _("For which case do you want to plan the next meeting?"), cases)
 
 
 def overview(ctx: Context, *, note: T | None = None, from_meeting: bool = False) -> Outcome:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flows.access import may
 from flows.answers import answer_text, coordinator_may_see
+from flows.common import choose_case
 from flows.context import Context, PrepOverview, SharedAnswer
 from flows.labels import role_name
 from flows.outcome import (
@@ -38,9 +39,7 @@ def start(ctx: Context) -> Outcome:
         return outcome(IDLE, reply(_("You have no open cases. Create one with /new.")))
     if len(cases) == 1:
         return overview(ctx)
-    return outcome(State(FLOW, "case"), reply(
-        _("For which case do you want to see the preparation?"),
-        buttons=[[Button(case.pseudonym, f"prepov:case:{case.id}")] for case in cases]))
+    return choose_case(FLOW, _("For which case do you want to see the preparation?"), cases)
 
 
 def _meeting_type(ctx: Context, view: PrepOverview):

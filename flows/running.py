@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from flows.access import may
 from flows.answers import answer_text
+from flows.common import choose_case
 from flows.context import Attendee, Context, MeetingRun
 from flows.labels import role_name
 from flows.outcome import (
@@ -81,9 +82,7 @@ def start(ctx: Context) -> Outcome:
         return outcome(IDLE, reply(_("You have no open cases. Create one with /new.")))
     if ctx.meeting_run is not None or len(cases) == 1:
         return control(ctx)
-    return outcome(State(FLOW, "case"), reply(
-        _("Which case's meeting do you want to run?"),
-        buttons=[[Button(case.pseudonym, f"meeting:case:{case.id}")] for case in cases]))
+    return choose_case(FLOW, _("Which case's meeting do you want to run?"), cases)
 
 
 def control(ctx: Context, *, edit: int | None = None, note: T | None = None, changes=()) -> Outcome:

@@ -145,7 +145,9 @@ def picture_png(picture: NetworkMap | FeedbackChart, language: str) -> tuple[byt
 
 
 def chart_png(chart: FeedbackChart, language: str) -> bytes:
-    from bot.pictures.feedback_chart import feedback_chart_png  # matplotlib loads only when a chart is drawn
+    from bot.pictures.feedback_chart import (
+        feedback_chart_png,  # matplotlib loads only when a chart is drawn
+    )
 
     return feedback_chart_png(
         items=[render(item, language, plain=True) for item in chart.items],

@@ -10,7 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, Invitation, Meeting, Participant, Person
 from bot.storage.sealing import Sealer
-from flows.context import CaseView, InvitationView, Invitee, MeetingView, NextMeetingPlan
+from flows.context import (
+    CaseView,
+    InvitationView,
+    Invitee,
+    MeetingView,
+    NextMeetingPlan,
+)
 
 
 def meeting_view(meeting: Meeting) -> MeetingView:

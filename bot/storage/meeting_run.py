@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Answer, Case, Meeting, Participant, Person
+from bot.storage.announcing import case_view, meeting_view
 from bot.storage.preparation import answer_view
 from bot.storage.sealing import Sealer
 from bot.storage.tasks import tasks_of_meeting
-from bot.storage.announcing import case_view, meeting_view
 from flows.context import Attendee, CaseView, MeetingRun
 
 # What people said, kept in a meeting's progress: sealed like answers.

@@ -3,8 +3,15 @@
 from dataclasses import replace
 from datetime import timedelta
 
+from flows.context import (
+    Config,
+    FeedbackGiven,
+    FeedbackOpening,
+    FeedbackResults,
+    MeetingView,
+    PersonView,
+)
 from flows.events import ButtonPress
-from flows.context import Config, FeedbackGiven, FeedbackOpening, FeedbackResults, MeetingView, PersonView
 from flows.feedback import ITEMS, concerns, items_for
 from flows.outcome import IDLE, Audit, FeedbackChart, SaveFeedback, SubmitFeedback
 from tests.auxil.flowctx import NOW, Chat, case, coordinator, ctx

@@ -2,9 +2,22 @@
 
 from datetime import timedelta
 
-from flows.context import InvitationView, Invitee, MeetingView, NextMeetingPlan, PersonView
+from flows.context import (
+    InvitationView,
+    Invitee,
+    MeetingView,
+    NextMeetingPlan,
+    PersonView,
+)
 from flows.events import ButtonPress
-from flows.outcome import BULK, IDLE, AnnounceMeeting, AnswerInvitation, MoveMeeting, RecordBroadcast
+from flows.outcome import (
+    BULK,
+    IDLE,
+    AnnounceMeeting,
+    AnswerInvitation,
+    MoveMeeting,
+    RecordBroadcast,
+)
 from tests.auxil.flowctx import NOW, Chat, case, coordinator, ctx
 
 PEOPLE = (Invitee(2, 200, "Anna", "family"), Invitee(3, 300, "Kim", "child"), Invitee(4, 400, "Lars", "network"),
