@@ -5,7 +5,7 @@ from __future__ import annotations
 from flows.context import Context
 from flows.labels import LANGUAGE_NAMES
 from flows.outcome import IDLE, Button, Outcome, SetLanguage, State, outcome, reply
-from flows.text import T, _
+from flows.text import Lines, T, _
 
 
 def privacy_notice() -> T:
@@ -111,6 +111,11 @@ def cancel(ctx: Context) -> Outcome:
         State(language=ctx.state.language),
         reply(_("Stopped. Nothing from the unfinished step was saved. /help shows what you can do.")),
     )
+
+
+def names(people) -> T:
+    """People's names in a row ("Anna, Lars"), or "nobody"."""
+    return _("{names}", names=Lines(tuple(p.name for p in people), sep=", ")) if people else _("nobody")
 
 
 def choose_case(flow: str, question: T, cases) -> Outcome:

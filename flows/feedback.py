@@ -151,15 +151,14 @@ def _refusal(opening: FeedbackOpening) -> Outcome | None:
 # ---- the items ------------------------------------------------------------------
 
 
-def ask(opening: FeedbackOpening, index: int, *, intro=(), edit: int | None = None) -> Outcome:
-    items = items_for(opening.role)
-    if index >= len(items):
+def ask(opening: FeedbackOpening, index: int, *, intro=()) -> Outcome:
+    if index >= len(items_for(opening.role)):
         return _ask_comment(opening)
     state = State(FLOW, "item", {"m": opening.meeting.id, "i": index})
-    return outcome(state, *intro, item_message(opening, index, edit=edit))
+    return outcome(state, *intro, item_message(opening, index))
 
 
-def item_message(opening: FeedbackOpening, index: int, *, edit: int | None = None) -> Reply:
+def item_message(opening: FeedbackOpening, index: int) -> Reply:
     items = items_for(opening.role)
     item = items[index]
     parts = [_("<b>Question {i} of {n}</b>", i=index + 1, n=len(items))]
@@ -176,7 +175,7 @@ def item_message(opening: FeedbackOpening, index: int, *, edit: int | None = Non
     nav = [Button(_("◀ Back"), "feedback:back")] if index > 0 else []
     nav.append(Button(_("Skip ▶"), "feedback:skip"))
     buttons.append(nav)
-    return reply(*parts, buttons=buttons, edit_message_id=edit)
+    return reply(*parts, buttons=buttons)
 
 
 def _score_text(role: str, score: float) -> T:
@@ -186,15 +185,13 @@ def _score_text(role: str, score: float) -> T:
     return _("{n} of 10", n=Number(score))
 
 
-def _ask_comment(opening: FeedbackOpening, *, note: T | None = None) -> Outcome:
+def _ask_comment(opening: FeedbackOpening) -> Outcome:
     state = State(FLOW, "comment", {"m": opening.meeting.id})
     if opening.role == "child":
-        text = _("Is there anything else you want to tell? You can write it here. Then press “Send”.")
+        parts = [_("Is there anything else you want to tell? You can write it here. Then press “Send”.")]
     else:
-        text = _("Is there anything else you would like to say about the meeting? Write it here, in one or more messages. "
-                 "Then press “Send”. You can also send without writing anything.")
-    parts = [note] if note is not None else []
-    parts.append(text)
+        parts = [_("Is there anything else you would like to say about the meeting? Write it here, in one or more messages. "
+                   "Then press “Send”. You can also send without writing anything.")]
     if opening.comment:
         parts.append(_("<b>What you have written so far:</b>\n{comment}", comment=opening.comment))
     return outcome(state, reply(*parts, buttons=[[Button(_("✅ Send"), "feedback:send")], [Button(_("◀ Back"), "feedback:back")]]))
@@ -225,20 +222,14 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
     if refusal:
         return refusal
     step, data = ctx.state.step, ctx.state.data
-    meeting_id = opening.meeting.id
     items = items_for(opening.role)
     match step, action:
         case "sent", ["again"]:
             return ask(opening, 0)
         case "item", ["s", value] if _valid_score(opening.role, value):
-            item = items[data["i"]]
-            result = ask(opening, data["i"] + 1)
-            return outcome(result.state, *result.replies, changes=[SaveFeedback(meeting_id, item.id, float(value))],
-                           toast=_("Saved"))
+            return _answered(opening, data["i"], float(value))
         case "item", ["skip"]:
-            item = items[data["i"]]
-            result = ask(opening, data["i"] + 1)
-            return outcome(result.state, *result.replies, changes=[SaveFeedback(meeting_id, item.id, None)])
+            return _answered(opening, data["i"], None)
         case "item", ["back"] if data.get("i", 0) > 0:
             return ask(opening, data["i"] - 1)
         case "comment", ["back"]:
@@ -246,6 +237,14 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         case "comment", ["send"]:
             return _submit(ctx, opening)
     return None
+
+
+def _answered(opening: FeedbackOpening, index: int, score: float | None) -> Outcome:
+    """Saved at once (None: skipped), and on to the next question."""
+    item = items_for(opening.role)[index]
+    result = ask(opening, index + 1)
+    return outcome(result.state, *result.replies, changes=[SaveFeedback(opening.meeting.id, item.id, score)],
+                   toast=_("Saved") if score is not None else None)
 
 
 def _valid_score(role: str, value: str) -> bool:
@@ -261,9 +260,7 @@ def on_text(ctx: Context, text: str) -> Outcome:
     if step == "item":
         value = text.strip()
         if opening.role != "child" and value.isdigit() and 0 <= int(value) <= 10:
-            item = items_for(opening.role)[data["i"]]
-            result = ask(opening, data["i"] + 1)
-            return outcome(result.state, *result.replies, changes=[SaveFeedback(opening.meeting.id, item.id, float(value))])
+            return _answered(opening, data["i"], float(value))
         hint = (_("Please tap one of the faces.") if opening.role == "child"
                 else _("Please choose a number from 0 to 10, with the buttons or by writing it."))
         return outcome(ctx.state, reply(hint), item_message(opening, data["i"]))
@@ -282,6 +279,8 @@ def on_text(ctx: Context, text: str) -> Outcome:
 
 
 def ask_again(ctx: Context) -> Outcome:
+    if ctx.state.step == "pick":
+        return start(ctx)
     opening, refusal = _guard(ctx)
     if refusal:
         return refusal

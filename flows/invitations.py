@@ -135,12 +135,15 @@ def respond(ctx: Context, response: str, ref: str, sequence: str) -> Outcome:
             _("This meeting has changed since that message. It is now:"), meeting_details(ctx.models, case, meeting),
             _("Can you come?"), buttons=answer_buttons(meeting), stamp_buttons=False), toast=_("The meeting has changed"))
     if response == "other":
-        state = State(FLOW, "note", {"ref": ref, "seq": meeting.sequence})
-        return outcome(state, reply(_("What would suit you better? Write a few words, for example which days or times work for you."),
-                                    buttons=[[Button(_("Skip"), "rsvp:skip")]]), clear_buttons=False)
+        return outcome(State(FLOW, "note", {"ref": ref, "seq": meeting.sequence}), _ask_note(), clear_buttons=False)
     if response == invitation.response:
         return outcome(ctx.state, toast=_("Thank you, I already know."), clear_buttons=False)
     return _noted(ctx, response, None)
+
+
+def _ask_note() -> Reply:
+    return reply(_("What would suit you better? Write a few words, for example which days or times work for you."),
+                 buttons=[[Button(_("Skip"), "rsvp:skip")]])
 
 
 def _noted(ctx: Context, response: str, note: str | None) -> Outcome:
@@ -195,6 +198,4 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
 
 
 def ask_again(ctx: Context) -> Outcome:
-    return _guard(ctx) or outcome(ctx.state, reply(
-        _("What would suit you better? Write a few words, for example which days or times work for you."),
-        buttons=[[Button(_("Skip"), "rsvp:skip")]]))
+    return _guard(ctx) or outcome(ctx.state, _ask_note())

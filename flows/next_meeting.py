@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from flows import invitations
 from flows.access import may
 from flows.cadence import suggest
-from flows.common import choose_case
+from flows.common import choose_case, names
 from flows.context import Context, Invitee, MeetingView, NextMeetingPlan
 from flows.outcome import (
     IDLE,
@@ -122,10 +122,6 @@ def _invited(plan: NextMeetingPlan, data: dict) -> list[Invitee]:
     return [p for p in plan.people if p.person_id in chosen]
 
 
-def _names(people) -> T:
-    return _("{names}", names=Lines(tuple(p.name for p in people), sep=", ")) if people else _("nobody")
-
-
 def draft_message(ctx: Context, plan: NextMeetingPlan, state: State) -> Reply:
     data = state.data
     model = _model(ctx, plan)
@@ -135,7 +131,7 @@ def draft_message(ctx: Context, plan: NextMeetingPlan, state: State) -> Reply:
     parts = [_("📅 <b>The next meeting about {case}</b>", case=plan.case.pseudonym),
              _("Meeting: {meeting}\nWhen: {when}\nWhere: {place}", meeting=T(meeting_type.name),
                when=Moment(starts_at, plan.case.timezone), place=data.get("place") or _("not decided yet")),
-             _("<b>Invited:</b> {names}", names=_names(invited))]
+             _("<b>Invited:</b> {names}", names=names(invited))]
     if data.get("meeting"):
         parts.append(_("This meeting was planned when the case was created. Check it, then send it to everyone."))
     else:
@@ -206,10 +202,10 @@ def _board_message(ctx: Context, plan: NextMeetingPlan) -> Reply:
     parts = [
         _("📅 <b>The next meeting about {case}</b>", case=plan.case.pseudonym),
         invitations.meeting_details(ctx.models, plan.case, meeting),
-        _("✅ <b>Coming:</b> {names}", names=_names(groups["yes"])),
-        _("❌ <b>Cannot come:</b> {names}", names=_names(groups["no"])),
+        _("✅ <b>Coming:</b> {names}", names=names(groups["yes"])),
+        _("❌ <b>Cannot come:</b> {names}", names=names(groups["no"])),
         _("🗓 <b>Another time would suit better:</b> {names}", names=Lines(other, sep="; ") if other else _("nobody")),
-        _("⏳ <b>Not answered yet:</b> {names}", names=_names(groups[None])),
+        _("⏳ <b>Not answered yet:</b> {names}", names=names(groups[None])),
     ]
     return reply(*parts, buttons=[
         [Button(_("📅 Move the meeting"), "next:move"), Button(_("📍 Change the place"), "next:place")],

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from flows.access import may
 from flows.answers import answer_text
-from flows.common import choose_case
+from flows.common import choose_case, names
 from flows.context import Attendee, Context, MeetingRun
 from flows.labels import role_name
 from flows.outcome import (
@@ -63,10 +63,6 @@ def speaking_order(run: MeetingRun, step) -> list[Attendee | None]:
     return order
 
 
-def _names(people: list[Attendee]) -> T:
-    return _("{names}", names=Lines(tuple(p.name for p in people), sep=", ")) if people else _("nobody")
-
-
 def _roles(roles) -> T:
     return _("{roles}", roles=Lines(tuple(role_name(r) for r in roles), sep=", ")) if roles else _("nobody")
 
@@ -106,8 +102,8 @@ def control_message(ctx: Context, run: MeetingRun, *, edit: int | None = None, n
         present = _present(run)
         if present:
             parts.append(_("<b>Have read the plan:</b> {yes}\n<b>Not yet:</b> {no}",
-                           yes=_names([p for p in present if p.person_id in read]),
-                           no=_names([p for p in present if p.person_id not in read])))
+                           yes=names([p for p in present if p.person_id in read]),
+                           no=names([p for p in present if p.person_id not in read])))
         return reply(*parts, edit_message_id=edit)
     step_index = run.progress.get("step")
     if step_index is None:
@@ -429,10 +425,10 @@ def plan_parts(ctx: Context, run: MeetingRun) -> list[T]:
         parts.append(_("<b>The child was not at the meeting:</b> {reason}", reason=run.progress["absent_reason"]))
     here = _present(run)
     if here:
-        parts.append(_("<b>Taking part:</b> {names}", names=_names(here)))
+        parts.append(_("<b>Taking part:</b> {names}", names=names(here)))
     if "next_people" in run.progress:
         coming = [p for p in run.people if p.person_id in run.progress["next_people"]]
-        parts.append(_("<b>Next time:</b> {names}", names=_names(coming)))
+        parts.append(_("<b>Next time:</b> {names}", names=names(coming)))
     return parts
 
 
