@@ -29,7 +29,7 @@ from bot.delivery.limits import RateLimits
 from bot.delivery.render import outbox_rows
 from bot.delivery.sender import OutboxSender
 from bot.engine import Engine
-from bot.i18n import resolve_locale
+from bot.i18n import resolve_locale, use_model_translations
 from bot.inbox import Dispatcher, Poller
 from bot.planner import Planner
 from bot.scheduler import Scheduler
@@ -73,6 +73,7 @@ class Runtime:
         self.sessionmaker = make_sessionmaker(self.db)
         self.application = build_application(settings)
         self.models = load_models(*([settings.models_dir] if settings.models_dir else []))
+        use_model_translations(self.models)
         self._engine_options = {k: v for k, v in (("clock", clock), ("token_factory", token_factory)) if v}
         self._clock = clock
         self.stopping = asyncio.Event()

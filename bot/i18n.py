@@ -61,6 +61,18 @@ def translations(language: str) -> NullTranslations:
     return _load(language)
 
 
+# An organisation's own meeting model texts, translated in the model file
+# itself ([translations.sv] and so on): they come before the catalogs.
+_model_texts: dict[str, dict[str, str]] = {}
+
+
+def use_model_translations(models) -> None:
+    _model_texts.clear()
+    for model in models.values():
+        for language, texts in model.translations.items():
+            _model_texts.setdefault(language, {}).update(texts)
+
+
 def resolve_locale(chosen: str | None, telegram_code: str | None, default: str) -> str:
     """The person's own choice, else what their Telegram app says, else the default."""
     if chosen in SUPPORTED_LOCALES:
@@ -101,7 +113,7 @@ def render(text: T | str, language: str, *, plain: bool = False) -> str:
     if text.plural is not None:
         template = catalog.ngettext(text.msgid, text.plural, text.n)
     else:
-        template = catalog.gettext(text.msgid)
+        template = _model_texts.get(language, {}).get(text.msgid) or catalog.gettext(text.msgid)
     params = {key: _param(value, language, plain) for key, value in text.params.items()}
     try:
         return template.format(**params)

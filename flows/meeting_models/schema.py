@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from flows.labels import ROLES
+from flows.labels import LANGUAGE_NAMES, ROLES
 
 COORDINATOR = "coordinator"
 RECORDS = (
@@ -290,6 +290,9 @@ class MeetingModel(_Strict):
     closing_advice: Text
     feedback_intro: Text | None = None
     meeting_types: tuple[MeetingType, ...]
+    # An organisation's own texts in every language, without touching the
+    # catalogs: [translations.sv] "the English text" = "den svenska texten".
+    translations: dict[StrictStr, dict[StrictStr, Text]] = {}
 
     @field_validator("meeting_types")
     @classmethod
@@ -309,6 +312,12 @@ class MeetingModel(_Strict):
                     f"meeting_types[{i}].participants",
                     f"role {stray[0]!r} is not among the model's roles ({', '.join(self.roles)})",
                 )
+        texts = set(self.msgids())
+        for language, translated in self.translations.items():
+            if language not in LANGUAGE_NAMES:
+                raise fault(f"translations.{language}", f"unknown language (known: {', '.join(LANGUAGE_NAMES)})")
+            if stray := [text for text in translated if text not in texts]:
+                raise fault(f"translations.{language}", f"{stray[0][:60]!r} is not a text of this model: copy it exactly")
         return self
 
     def meeting_type(self, type_id: str) -> MeetingType:

@@ -67,3 +67,26 @@ async def test_closing_takes_an_announced_meeting_out_of_the_calendars(emulator,
     async with bot.sessionmaker() as session:
         for table in (Invitation, Meeting, Broadcast):
             assert await session.scalar(select(func.count()).select_from(table)) == 0
+
+
+async def test_an_organisations_own_closing_advice_reaches_everyone_in_their_language(emulator, database_url, tmp_path):
+    import re
+
+    from flows.meeting_models import BUILTIN_DIR
+    from tests.auxil.people import case_with_people
+    from tests.auxil.running import running_bot
+
+    advice = "Call the family centre on 010-123 45 67 if things get harder."
+    own = re.sub(r'^closing_advice = ".*"$', f'closing_advice = "{advice}"',
+                 (BUILTIN_DIR / "systemic.toml").read_text(encoding="utf-8"), count=1, flags=re.M)
+    own += f'\n[translations.sv]\n"{advice}" = "Ring familjecentralen på 010-123 45 67 om det blir svårare."\n'
+    (tmp_path / "systemic.toml").write_text(own, encoding="utf-8")
+    async with running_bot(emulator, database_url, models_dir=str(tmp_path)) as runtime:
+        cia, (anna, lars) = await case_with_people(emulator, runtime, [("Anna", "family member"), ("Lars", "network member")])
+        await act(lars, lars.send_command("language"), contains="Which language")
+        await act(lars, lars.press("Svenska"), contains="svenska")
+        await act(cia, cia.send_command("close"), contains="Close")
+        await act(cia, cia.press(button(cia, "Yes, close")), contains="is closed")
+        assert advice in (await anna.wait_for(lambda m: "is now closed" in m.text, timeout=10)).text
+        closed = await lars.wait_for(lambda m: "Ring familjecentralen på 010-123 45 67" in m.text, timeout=10)
+        assert "Call the family centre" not in closed.text

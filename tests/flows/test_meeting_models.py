@@ -322,6 +322,18 @@ BROKEN = [
         "systemic.toml", SYSTEMIC.replace("default_visibility = \"meeting\"", "default_visibility = \"meeting\"\nprofessionals_only = true"),
         ["meeting_types[0].participants: a professionals-only meeting cannot invite 'family'"], id="professionals-only-with-family",
     ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC + '\n[translations.de]\n"Systemic meeting" = "Systemisches Treffen"\n',
+        ["systemic.toml: translations.de: unknown language"], id="translation-language",
+    ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC + '\n[translations.sv]\n"Not in this model" = "Inte i modellen"\n',
+        ["translations.sv: 'Not in this model' is not a text of this model"], id="translation-of-no-text",
+    ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC + '\n[translations.sv]\n"Systemic meeting" = "Systemiskt <möte>"\n',
+        ["translations.sv.Systemic meeting: text contains < >"], id="markup-in-translation",
+    ),
 ]
 
 
@@ -363,6 +375,16 @@ def test_an_extra_folder_replaces_a_builtin_model_and_adds_its_own(tmp_path):
     later.mkdir()
     (later / "systemic.toml").write_text(SYSTEMIC.replace('name = "Systemic meeting"', 'name = "Latest"', 1), encoding="utf-8")
     assert load_models(tmp_path, str(later))["systemic"].name == "Latest"
+
+
+def test_an_organisation_translates_its_own_texts_in_the_model_file(tmp_path):
+    advice = "Call the family centre on 010-123 45 67 if things get harder."
+    own = re.sub(r'^closing_advice = ".*"$', f'closing_advice = "{advice}"', SYSTEMIC, count=1, flags=re.M)
+    own += f'\n[translations.sv]\n"{advice}" = "Ring familjecentralen på 010-123 45 67 om det blir svårare."\n'
+    (tmp_path / "systemic.toml").write_text(own, encoding="utf-8")
+    model = load_models(tmp_path)["systemic"]
+    assert model.closing_advice == advice
+    assert model.translations["sv"][advice].startswith("Ring familjecentralen")
 
 
 # --- Babel extraction --------------------------------------------------------
