@@ -119,8 +119,8 @@ async def _meeting_run(session, event: Event, state: State, person: Person, case
     elif isinstance(event, ButtonPress) and (match := _RUN_CASE.match(event.data)):
         case_id = int(match.group(1))
     else:
-        open_cases = [c for c in cases if c.status == "open"]
-        case_id = open_cases[0].id if len(open_cases) == 1 else None
+        only = _only_open(cases)
+        case_id = only.id if only else None
     case = next((c for c in cases if c.id == case_id), None)
     if case is None:
         return None
@@ -140,6 +140,7 @@ async def _tasks(session, event: Event, state: State, person: Person, sealer: Se
 
 
 def _only_open(cases: tuple[CaseView, ...]) -> CaseView | None:
+    """A command names no case: it is about the coordinator's one open case, if there is just one."""
     open_cases = [c for c in cases if c.status == "open"]
     return open_cases[0] if len(open_cases) == 1 else None
 
@@ -202,8 +203,8 @@ def _overview_case(event: Event, state: State, cases: tuple[CaseView, ...]) -> C
     elif state.flow == "prepov" and not isinstance(event, Command):
         case_id = state.data.get("case")
     else:
-        open_cases = [c for c in cases if c.status == "open"]
-        case_id = open_cases[0].id if len(open_cases) == 1 else None
+        only = _only_open(cases)
+        case_id = only.id if only else None
     return next((c for c in cases if c.id == case_id), None)
 
 
