@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Answer, Case, Meeting, Participant, Person
-from bot.storage.announcing import case_view, meeting_view
+from bot.db.models import Answer, Case, Meeting, Person
+from bot.storage.announcing import case_view, meeting_view, people_of
 from bot.storage.preparation import answer_view
 from bot.storage.sealing import Sealer
 from bot.storage.tasks import tasks_of_meeting
@@ -40,10 +40,7 @@ async def meeting_to_run(session: AsyncSession, case_id: int, now: datetime) -> 
 
 
 async def load_run(session: AsyncSession, case: CaseView, meeting: Meeting, sealer: Sealer) -> MeetingRun:
-    rows = (await session.execute(
-        select(Participant, Person).join(Person, Person.id == Participant.person_id)
-        .where(Participant.case_id == case.id).order_by(Participant.id)
-    )).all()
+    rows = await people_of(session, case.id)
     answers = list(await session.scalars(select(Answer).where(Answer.meeting_id == meeting.id).order_by(Answer.id)))
     people = tuple(
         Attendee(person.id, person.chat_id, person.name, participant.role,

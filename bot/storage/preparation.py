@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Answer, Case, Meeting, Participant, Person, Preparation, Task
-from bot.storage.announcing import invited_ids, meeting_view
+from bot.db.models import Answer, Case, Meeting, Participant, Preparation, Task
+from bot.storage.announcing import invited_ids, meeting_view, people_of
 from bot.storage.sealing import Sealer
 from flows.context import (
     AnswerView,
@@ -109,10 +109,7 @@ async def load_overview(session: AsyncSession, case: CaseView, now: datetime, mo
         return None
     meeting_type = model.meeting_type(meeting.meeting_type)
     follow_up = await is_follow_up(session, meeting)
-    people_rows = (await session.execute(
-        select(Participant, Person).join(Person, Person.id == Participant.person_id)
-        .where(Participant.case_id == case.id).order_by(Participant.id)
-    )).all()
+    people_rows = await people_of(session, case.id)
     preps = {p.person_id: p for p in await session.scalars(select(Preparation).where(Preparation.meeting_id == meeting.id))}
     answers = list(await session.scalars(select(Answer).where(Answer.meeting_id == meeting.id).order_by(Answer.id)))
     invited = await invited_ids(session, meeting.id)
