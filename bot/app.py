@@ -52,10 +52,13 @@ def build_application(settings: Settings) -> Application:
         .updater(None)  # our own poller stores updates before acknowledging them
         .build()
     )
+    # Only private chats reach these (bot.inbox ignores every other chat);
+    # the filters say it once more. Order matters: an edit first (an edited
+    # command is an edit, not a command), commands before text (a command is
+    # text too); anything else a person sends (stickers, photos, voice) last.
     private = filters.ChatType.PRIVATE
-    # Order matters: commands before text (a command is text too); anything
-    # else a person sends (stickers, photos, voice) last.
-    application.add_handler(MessageHandler(private & filters.COMMAND, handlers.on_command))
+    application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.on_edit))
+    application.add_handler(MessageHandler(private & filters.COMMAND & filters.UpdateType.MESSAGE, handlers.on_command))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, handlers.on_text))
     application.add_handler(CallbackQueryHandler(handlers.on_button))
     application.add_handler(MessageHandler(private & ~filters.TEXT & filters.UpdateType.MESSAGE, handlers.on_other))
@@ -103,8 +106,8 @@ class Runtime:
                              planner=Planner(self.models, timing), **self._engine_options)
         limits = RateLimits(self.settings.send_rate_global, self.settings.send_rate_per_chat)
         self.sender = OutboxSender(self.sessionmaker, self.application.bot, limits)
-        self.poller = Poller(self.sessionmaker, self.application, timeout=self.settings.poll_timeout)
-        self.dispatcher = Dispatcher(self.sessionmaker, self.application, on_failure=self._apologise)
+        self.poller = Poller(self.sessionmaker, self.application, timeout=self.settings.poll_timeout, sealer=sealer)
+        self.dispatcher = Dispatcher(self.sessionmaker, self.application, on_failure=self._apologise, sealer=sealer)
         self.scheduler = Scheduler(self.sessionmaker, models=self.models, timing=timing,
                                    default_locale=self.settings.default_locale, interval=self.settings.scheduler_interval,
                                    wake_sender=self.sender.wake, sealer=sealer,

@@ -8,6 +8,7 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.edits import answer_edit
 from bot.engine import Engine, Sender
 from flows.events import ButtonPress, Command, OtherMessage, TextMessage
 
@@ -71,6 +72,12 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     duration = voice.duration  # an int, or a timedelta in newer python-telegram-bot
     seconds = int(duration.total_seconds()) if hasattr(duration, "total_seconds") else int(duration or 0)
     await _handle(update, context, OtherMessage(kind, voice.file_id, seconds))
+
+
+async def on_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message: not read, but the person is told so once."""
+    await answer_edit(_engine(context), update.update_id, sender_of(update))
+    context.application.bot_data["wake_sender"]()
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

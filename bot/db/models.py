@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -68,6 +69,8 @@ class Person(Base):
     is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False)
     blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Told once that edited messages are not read (bot.edits).
+    told_about_edits: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Case(Base):
@@ -285,8 +288,11 @@ class Conversation(Base):
 
 
 class InboundUpdate(Base):
-    """An update from Telegram, stored before it is acknowledged. The payload
-    is dropped once handled: only the id is needed to refuse a repeat."""
+    """An update from Telegram, stored as it came before it is acknowledged
+    (sealed, {"sealed": "fernet:…"}, when MEETBOT_ENCRYPTION_KEY is set). The
+    payload is dropped once the row is finished, however it ended (`error`
+    says why if not handled: "gave up", "unreadable: …"); only the id is
+    kept, enough to refuse a repeat."""
 
     __tablename__ = "inbound_updates"
 

@@ -10,9 +10,10 @@ it exactly as to api.telegram.org, while tests act as the people in the chats.
 """
 
 from bot.emulator.html import HtmlError, parse_html
+from bot.emulator.groups import EmulatedGroup
 from bot.emulator.server import ApiCall, ApiError, BotApiEmulator, Faults, Upload
 from bot.emulator.transcript import render_chat
 from bot.emulator.users import Button, ChatMessage, EmulatedUser, Mark, make_png
 
-__all__ = ["ApiCall", "ApiError", "BotApiEmulator", "Button", "ChatMessage", "EmulatedUser",
+__all__ = ["ApiCall", "ApiError", "BotApiEmulator", "Button", "ChatMessage", "EmulatedGroup", "EmulatedUser",
            "Faults", "HtmlError", "Mark", "Upload", "make_png", "parse_html", "render_chat"]

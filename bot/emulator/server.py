@@ -31,6 +31,7 @@ from bot.emulator.html import (
     plain,
     to_html,
 )
+from bot.emulator.groups import EmulatedGroup
 from bot.emulator.users import Button, ChatMessage, EmulatedUser
 
 log = logging.getLogger(__name__)
@@ -227,8 +228,9 @@ class BotApiEmulator:
         self.confirmed_offset = 0  # every update_id below this is confirmed by the bot
         self._changed = _Signal()
         self._seq = 0
-        self._users: dict[int, EmulatedUser] = {}
+        self._users: dict[int, EmulatedUser] = {}  # every chat by id: people's and groups
         self._updates: list[dict] = []
+        self._injected: set[int] = set()  # update ids put in by inject_update: always delivered
         self._next_update_id = 1
         self._allowed = _DEFAULT_UPDATES
         self._poller: object | None = None
@@ -294,9 +296,33 @@ class BotApiEmulator:
                                                 username=username, language_code=language_code)
         return self._users[user_id]
 
+    def group(self, chat_id: int, title: str, *, kind: str = "group") -> EmulatedGroup:
+        """The group, supergroup or channel with this (negative) id, created on first use."""
+        if chat_id not in self._users:
+            self._users[chat_id] = EmulatedGroup(self, chat_id, title, kind)
+        chat = self._users[chat_id]
+        if not isinstance(chat, EmulatedGroup):
+            raise ValueError(f"{chat_id} is a person's chat")
+        return chat
+
     @property
     def users(self) -> list[EmulatedUser]:
-        return list(self._users.values())
+        return [u for u in self._users.values() if not isinstance(u, EmulatedGroup)]
+
+    def inject_update(self, fields: dict, *, user: EmulatedUser | None = None) -> dict:
+        """Queue an update of any shape (a field Telegram never sends, a date
+        as a string, an object in an older Bot API's form): `fields` is
+        everything but the update_id, which the emulator gives. It is
+        delivered whatever allowed_updates says. With `user`, it counts as
+        theirs for `user.wait_until_answered()`."""
+        update = {"update_id": self._next_update_id, **copy.deepcopy(fields)}
+        self._next_update_id += 1
+        self._updates.append(update)
+        self._injected.add(update["update_id"])
+        if user is not None:
+            user.update_ids.append(update["update_id"])
+        self._changed.fire()
+        return copy.deepcopy(update)
 
     def calls_of(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
@@ -472,6 +498,8 @@ class BotApiEmulator:
         if p.get("chat_id") in (None, ""):
             raise ApiError(400, "Bad Request: chat_id is empty")
         user = self._users.get(p.int("chat_id", "Bad Request: chat not found"))
+        if isinstance(user, EmulatedGroup) and not user.bot_member:
+            raise ApiError(403, user.not_a_member_error)
         # The bot knows a private chat only once the person has written to it.
         if user is None or not user.started:
             raise ApiError(400, "Bad Request: chat not found")
@@ -662,7 +690,8 @@ class BotApiEmulator:
             if self._poller is not me:
                 raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure "
                                     "that only one bot instance is running")
-            batch = [u for u in self._updates if _kind(u) in self._allowed][:limit]
+            batch = [u for u in self._updates
+                     if _kind(u) in self._allowed or u["update_id"] in self._injected][:limit]
             left = deadline - time.monotonic()
             if batch or left <= 0 or self._closing:
                 return copy.deepcopy(batch)
@@ -821,6 +850,13 @@ class BotApiEmulator:
                                         "unique_gifts": False, "premium_subscription": False,
                                         "gifts_from_channels": False}}
 
+    async def api_leaveChat(self, p: _Params) -> bool:
+        chat = self._chat(p, sending=False)
+        if not isinstance(chat, EmulatedGroup):
+            raise ApiError(400, "Bad Request: chat member status can't be changed in private chats")
+        chat.bot_left()
+        return True
+
     async def api_getFile(self, p: _Params) -> dict:
         stored = self._files.get(p.text("file_id"))
         if stored is None:
@@ -931,8 +967,8 @@ async def _read_params(request: web.Request) -> dict:
     return params
 
 
-def _kind(update: dict) -> str:
-    return next(k for k in update if k != "update_id")
+def _kind(update: dict) -> str | None:
+    return next((k for k in update if k != "update_id"), None)
 
 
 def _scope_key(scope: dict | None) -> str:

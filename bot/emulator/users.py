@@ -353,27 +353,30 @@ class EmulatedUser:
 
     def _send(self, content: dict, *, text: str = "", photo: bytes | None = None,
               document: tuple[str, bytes] | None = None, caption: str | None = None,
-              media: str | None = None) -> dict:
+              media: str | None = None, kind: str = "message", sender: dict | None = None) -> dict:
+        """A new message in this chat; `sender` is its author (default: this person)."""
         self._act()
         if not content.get("entities", True):
             del content["entities"]
         if "caption_entities" in content and not content["caption_entities"]:
             del content["caption_entities"]
         message_id = self.next_message_id()
-        raw = {"message_id": message_id, "from": self.user_json(), "chat": self.chat_json(),
-               "date": int(time.time()), **content}
+        raw = {"message_id": message_id, "chat": self.chat_json(), "date": int(time.time()),
+               **content}
+        if kind != "channel_post":  # a channel post has no author, only the channel
+            raw = {"message_id": message_id, "from": sender or self.user_json(), **raw}
         self.add_message(ChatMessage(message_id=message_id, from_bot=False, text=text,
                                      html=to_html(text or caption or ""), photo=photo,
                                      document=document, caption=caption, date=raw["date"],
                                      media=media, raw=raw))
-        return self._update("message", copy.deepcopy(raw))
+        return self._update(kind, copy.deepcopy(raw))
 
-    def _callback(self, msg: ChatMessage, data: str) -> dict:
+    def _callback(self, msg: ChatMessage, data: str, sender: dict | None = None) -> dict:
         self._act()
         query_id = str(secrets.randbits(62))
         self._queries[query_id] = False
         return self._update("callback_query", {
-            "id": query_id, "from": self.user_json(), "message": copy.deepcopy(msg.raw),
+            "id": query_id, "from": sender or self.user_json(), "message": copy.deepcopy(msg.raw),
             "chat_instance": self.chat_instance, "data": data})
 
     def _member_update(self, old: str, new: str) -> dict:

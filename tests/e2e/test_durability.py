@@ -7,7 +7,7 @@ import signal
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select
-from telegram import Bot, Update
+from telegram import Bot
 
 from bot.app import build_application
 from bot.db.models import Case, OutboxMessage, Person
@@ -66,7 +66,7 @@ async def test_update_stored_but_not_handled_before_a_crash_is_handled_after_res
     application = build_application(settings_for(emulator, database_url))
     await application.initialize()
     poller = Poller(sessionmaker, application)
-    await poller.store(list(await application.bot.get_updates(timeout=0)))
+    await poller.store(await poller.fetch(offset=0, timeout=0))
     await application.shutdown()
     assert anna.bot_messages == []
     async with running_bot(emulator, database_url):
@@ -81,8 +81,7 @@ async def test_the_same_update_twice_is_handled_once(emulator, database_url):
     async with running_bot(emulator, database_url) as runtime:
         await anna.wait_for(lambda m: "/language" in m.text, timeout=10)
         # Telegram repeats an update (say the acknowledgement was lost).
-        update = Update.de_json(raw, runtime.application.bot)
-        await runtime.poller.store([update])
+        await runtime.poller.store([raw])
         await runtime.dispatcher.dispatch_pending()
         await asyncio.sleep(0.5)
     assert sum("/language" in m.text for m in anna.bot_messages) == 1
