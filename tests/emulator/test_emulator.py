@@ -493,3 +493,84 @@ def test_parse_html_entities_and_links():
         {"type": "spoiler", "offset": 11, "length": 1}]
     with pytest.raises(HtmlError, match="byte offset 3"):
         parse_html("ä <x>")
+
+
+# ---- raw updates and group chats ---------------------------------------------------
+async def raw_updates(emu, offset: int = 0) -> list[dict]:
+    """getUpdates as JSON, not parsed by python-telegram-bot (which would fail on odd ones)."""
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{emu.base_url}{emu.token}/getUpdates", json={"offset": offset}) as response:
+            return (await response.json())["result"]
+
+
+async def test_an_injected_update_of_any_shape_is_delivered_as_it_is(emu, bot):
+    anna = emu.user(1001, "Anna")
+    await bot.get_updates(allowed_updates=["message"])  # a poll is not among them
+    odd = emu.inject_update({"message": {"message_id": 1, "date": "yesterday", "chat": anna.chat_json(),
+                                         "from": anna.user_json(), "text": "hi"}}, user=anna)
+    old_poll = emu.inject_update({"poll": {"id": "7", "question": "?", "options": []}})
+    garbage = emu.inject_update({"surprise": [1, 2, 3]})
+    assert [u["update_id"] for u in (odd, old_poll, garbage)] == [odd["update_id"] + i for i in range(3)]
+    assert await raw_updates(emu) == [odd, old_poll, garbage]
+    assert anna.update_ids == [odd["update_id"]]
+    with pytest.raises(Exception):  # python-telegram-bot cannot parse this batch: the point of injecting
+        await bot.get_updates()
+    assert await raw_updates(emu, garbage["update_id"] + 1) == []
+    assert emu.confirmed_offset == garbage["update_id"] + 1
+
+
+async def test_a_group_hears_nothing_until_the_bot_is_added_and_the_bot_can_leave(emu, bot):
+    anna = await started(emu)
+    await bot.get_updates(offset=-1)
+    group = emu.group(-1001, "Family chat", kind="supergroup")
+    await group.send_text("before the bot", by=anna)  # the bot is not there: no update
+    with pytest.raises(Forbidden, match="not a member of the supergroup chat"):
+        await bot.send_message(group.id, "hello")
+    added = await group.add_bot(by=anna)
+    await group.send_command("help", by=anna)
+    updates = await bot.get_updates(offset=added["update_id"])
+    member, command = updates
+    assert member.my_chat_member.chat.type == "supergroup"
+    assert member.my_chat_member.from_user.id == anna.id
+    assert member.my_chat_member.new_chat_member.status == "member"
+    assert command.message.chat.id == group.id and command.message.from_user.id == anna.id
+    assert command.message.text == "/help"
+
+    sent = await bot.send_message(group.id, "posted into the group", reply_markup=keyboard([("Press", "p")]))
+    assert group.bot_messages[-1].text == "posted into the group"
+    forwarded = await group.forward(group.bot_messages[-1], by=anna)
+    await group.press("Press", forwarded, by=anna)
+    await group.edit_text(command.message.message_id, "/help again")
+    more = await bot.get_updates(offset=command.update_id + 1)
+    assert [u.effective_message.chat.id for u in more] == [group.id] * 3
+    assert more[0].message.forward_origin is not None
+    assert more[1].callback_query.message.chat.id == group.id
+    assert more[1].callback_query.from_user.id == anna.id
+    assert more[2].edited_message.text == "/help again"
+    assert sent.chat.type == "supergroup"
+
+    with pytest.raises(BadRequest, match="private chats"):
+        await bot.leave_chat(anna.id)
+    assert await bot.leave_chat(group.id) is True
+    assert not group.bot_member
+    (left,) = await bot.get_updates(offset=more[-1].update_id + 1)
+    assert left.my_chat_member.new_chat_member.status == "left"
+    assert left.my_chat_member.chat.id == group.id
+    with pytest.raises(Forbidden, match="not a member"):
+        await bot.leave_chat(group.id)
+    await group.send_text("after the bot left", by=anna)
+    assert await bot.get_updates(offset=left.update_id + 1) == ()
+
+
+async def test_a_bot_added_to_a_channel_is_made_an_administrator(emu, bot):
+    anna = await started(emu)
+    await bot.get_updates(offset=-1)
+    channel = emu.group(-1002, "News", kind="channel")
+    added = await channel.add_bot(by=anna)
+    (update,) = await bot.get_updates(offset=added["update_id"])
+    assert update.my_chat_member.new_chat_member.status == "administrator"
+    assert update.my_chat_member.chat.type == "channel"
+    assert emu.group(-1002, "News") is channel
+    with pytest.raises(ValueError):
+        emu.group(anna.id, "Not a group")
+    assert emu.users == [anna]
