@@ -32,7 +32,7 @@ from telegram.ext import Application
 
 from bot.db.models import InboundUpdate, PollState
 from bot.delivery.limits import retry_seconds
-from bot.storage.sealing import Sealer
+from bot.storage.sealing import Sealer, SealingError
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +207,10 @@ class Dispatcher:
         except Exception as exc:
             # Logged with the exception's type only: its text may quote the update.
             if await self._finish(update_id, error=f"unreadable: {type(exc).__name__}"):
-                log.warning("update %s could not be read (%s); it is skipped", update_id, type(exc).__name__)
+                if isinstance(exc, SealingError):
+                    log.error("update %s could not be opened (%s); it is skipped", update_id, exc)
+                else:
+                    log.warning("update %s could not be read (%s); it is skipped", update_id, type(exc).__name__)
             return
         if not private:
             if not out:

@@ -259,3 +259,35 @@ async def test_with_a_key_the_update_is_sealed_while_it_waits_and_dropped_once_h
 
 async def _nothing(limit: int = 100) -> int:
     return 0
+
+
+async def test_an_item_without_an_update_id_cannot_be_stored_but_does_not_hold_up_the_others(
+        emulator, database_url, sessionmaker, caplog):
+    from bot.app import build_application
+    from bot.inbox import Poller
+    from tests.auxil.running import settings_for
+
+    application = build_application(settings_for(emulator, database_url))
+    poller = Poller(sessionmaker, application)
+    assert await poller.store([{"message": {"text": "no id"}}]) is None
+    assert await poller.store([{"message": {"text": "no id"}}, {"update_id": 41, "message": {}}]) == 42
+    assert "without an update_id" in caplog.text and "no id" not in caplog.text
+    async with sessionmaker() as session:
+        assert list(await session.scalars(select(InboundUpdate.update_id))) == [41]
+    assert await poller.next_offset() == 42
+
+
+async def test_an_update_sealed_with_a_key_that_is_gone_is_skipped_and_said_so(emulator, database_url, caplog):
+    from bot.inbox import seal_payload
+    from bot.storage.sealing import Sealer
+
+    async with running_bot(emulator, database_url, encryption_key=Fernet.generate_key().decode()) as runtime:
+        runtime.dispatcher.dispatch_pending = _nothing
+        lost_key = Sealer([Fernet.generate_key().decode()])
+        async with runtime.sessionmaker() as session, session.begin():
+            session.add(InboundUpdate(update_id=900, payload=seal_payload({"update_id": 900}, lost_key)))
+        del runtime.dispatcher.dispatch_pending
+        runtime.dispatcher.wake()
+        await until(lambda: "update 900 could not be opened" in caplog.text)
+        row = await inbound(runtime, 900)
+        assert row.error == "unreadable: SealingError" and row.payload is None
