@@ -223,7 +223,8 @@ class Dispatcher:
             engine.handled_ids.discard(update_id)
             return
         if update_id not in self.failed:
-            # No handler wanted it (say, a photo's caption edited): nothing to do.
+            # Nothing marked it handled (a block or unblock, a kind of update
+            # no handler takes): nothing more to do.
             await self._finish(update_id)
             return
         self.failed.discard(update_id)
