@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
 from bot.db.models import InboundUpdate, PollState
@@ -275,5 +275,5 @@ class Dispatcher:
             log.info("left a %s the bot was added to: only private chats are served", chat.type)
         except (Forbidden, BadRequest):
             pass  # not in it (any more): an update queued before it left, or a forwarded button
-        except TelegramError as exc:  # the next update from there tries again
+        except Exception as exc:  # best effort, never holding up the inbox: the next update from there tries again
             log.warning("could not leave a %s (%s)", chat.type, type(exc).__name__)
