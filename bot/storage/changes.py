@@ -291,7 +291,6 @@ async def _(change: TaskResponse, session, actor):
     elif action == "done":
         # Each owner answers for their own part; the task is done when every part is.
         owner.done_at = owner.done_at or actor.now
-        owner.accepted_at = owner.accepted_at or actor.now
         await session.flush()
         still_open = await session.scalar(select(TaskOwner.id).where(TaskOwner.task_id == task.id, TaskOwner.done_at.is_(None)).limit(1))
         if still_open is None:
