@@ -27,7 +27,7 @@ from flows import (
 )
 from flows.context import Context
 from flows.events import ButtonPress, Command, Event, OtherMessage, TextMessage
-from flows.outcome import Outcome, outcome, reply
+from flows.outcome import IDLE, Outcome, outcome, reply
 from flows.text import _
 
 UNSTAMPED = "-"
@@ -103,6 +103,10 @@ def handle(event: Event, ctx: Context) -> Outcome:
 
 def _button(event: ButtonPress, ctx: Context) -> Outcome:
     result = _press(event, ctx)
+    if event.data.startswith(UNSTAMPED + "|") and not result.changes and result.state == IDLE:
+        # A notice's button that only tells something (closed, not yours) does
+        # not pull the person out of what they are doing.
+        result = replace(result, state=ctx.state)
     if not result.changes and result.state == ctx.state:
         # The press changed nothing (refused, forged, stale, already done):
         # it leaves the pressed message as it was, for a forged press may

@@ -117,3 +117,15 @@ async def test_skipping_the_last_question_reads_skipped_in_the_summary(emulator,
         await act(anna, anna.press("Skip ▶"))
     summary = anna.last_bot_message.text
     assert "(not answered yet)" not in summary and summary.count("(skipped)") >= 3
+
+
+async def test_in_danish_too_the_answer_is_added_to_and_the_reply_says_so(emulator, bot):
+    cia, (anna,) = await case_with(emulator, bot, "family member")
+    await anna.wait_for(lambda m: "You can prepare" in m.text, timeout=10)
+    await act(anna, anna.send_command("language"), contains="Which language")
+    await act(anna, anna.press("Dansk"), contains="dansk")
+    await act(anna, anna.send_command("prep"), contains="Spørgsmål 1 ud af")
+    await act(anna, anna.send_text("Morgenerne er svære."), contains="Gemt")
+    await act(anna, anna.send_command("prep"), contains="Spørgsmål 1 ud af")
+    await act(anna, anna.send_text("Aftenerne er rolige."), contains="Føjet til dit svar.")
+    assert list((await stored_answers(bot)).values()) == [{"text": "Morgenerne er svære.\n\nAftenerne er rolige."}]

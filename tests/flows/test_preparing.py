@@ -428,3 +428,15 @@ def test_a_start_button_for_a_meeting_with_no_questions_for_the_role_says_so():
     chat = PrepChat(ctx(person=person, preparations=(replace(prep, role="family"),)))
     out = chat._run(router.ButtonPress("-|prep:go:1", 5))
     assert "nothing to prepare" in chat.texts() and out.state.flow is None
+
+
+def test_a_notice_button_for_a_closed_preparation_leaves_the_current_question_alone():
+    chat = PrepChat(ctx(person=PersonView(2, "Anna", False, "en"),
+                        preparations=(prep_view(), prep_view(meeting_id=2, starts_at=NOW - timedelta(hours=1)))))
+    chat.command("prep")
+    where = chat.ctx.state
+    out = chat._run(router.ButtonPress("-|prep:go:2", 55))  # a forged or old notice, pressed on the current question
+    assert "preparation is closed" in chat.texts()
+    assert out.state == where and not out.changes and not out.clear_buttons
+    (change,) = saved(chat.text("Still answering question 1"))
+    assert change.question_id == preparing.questions(chat.ctx, chat.ctx.preparations[0])[0].id
