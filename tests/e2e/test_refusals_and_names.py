@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import select
 
 from bot.db.models import Invite, Person
-from tests.auxil.people import act, button, create_case, invite_links, join, make_coordinator
+from tests.auxil.people import act, button, create_case, invite_links, make_coordinator
 from tests.e2e.test_preparation import case_with, start_preparing
 
 
