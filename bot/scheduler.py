@@ -193,8 +193,10 @@ class Scheduler:
                 return 0
             self._enqueue(session, tasks.overdue_notice(view, coordinator.chat_id), coordinator, now)
             return 1
+        # Only the owners whose part is not done yet.
         owners = list(await session.scalars(
-            select(Person).join(TaskOwner, TaskOwner.person_id == Person.id).where(TaskOwner.task_id == task.id)))
+            select(Person).join(TaskOwner, TaskOwner.person_id == Person.id)
+            .where(TaskOwner.task_id == task.id, TaskOwner.done_at.is_(None))))
         for owner in owners:
             self._enqueue(session, tasks.reminder(view, owner.chat_id, today=job.kind == TASK_DUE), owner, now)
         return len(owners)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flows.context import CaseView, PersonView
 
 COORDINATOR_ACTIONS = frozenset({"create_case", "list_cases"})
-CASE_ACTIONS = frozenset({"invite", "revoke_invite", "view_case", "run_meeting", "close_case", "plan_meeting"})
+CASE_ACTIONS = frozenset({"invite", "revoke_invite", "view_case", "run_meeting", "close_case", "plan_meeting", "manage_tasks"})
 # What a coordinator may still read of their case after closing it, until it is erased.
 RECORD_ACTIONS = frozenset({"view_feedback"})
 

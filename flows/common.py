@@ -79,24 +79,52 @@ def language_buttons(action_prefix: str) -> tuple[tuple[Button, ...], ...]:
     return (row[:2], row[2:])
 
 
+LANGUAGE_FLOW = "lang"
+
+
+def _language_question():
+    return reply(_("Which language would you like me to use?"), buttons=language_buttons("lang"))
+
+
 def ask_language(ctx: Context) -> Outcome:
-    return outcome(
-        ctx.state,
-        reply(_("Which language would you like me to use?"), buttons=language_buttons("lang")),
-    )
+    # From idle, the buttons wait as a question of their own (text gets "use
+    # the buttons"); inside another flow, that flow keeps the chat's text.
+    state = ctx.state if ctx.state.flow is not None else State(LANGUAGE_FLOW, "choose", language=ctx.state.language)
+    return outcome(state, _language_question())
 
 
 def choose_language(ctx: Context, code: str) -> Outcome:
     if code not in LANGUAGE_NAMES:
         return forged_button(ctx)
+    state = ctx.state
+    if state.flow == LANGUAGE_FLOW:
+        state = State(language=state.language)  # answered: idle again
     if ctx.person is None:
-        state = State(ctx.state.flow, ctx.state.step, ctx.state.data, language=code)
+        state = State(state.flow, state.step, state.data, language=code)
         return outcome(state, reply(_language_chosen(), language=code))
     return outcome(
-        ctx.state,
+        state,
         reply(_language_chosen(), language=code),
         changes=[SetLanguage(code)],
     )
+
+
+class LanguageFlow:
+    """The /language question, while its buttons wait."""
+
+    FLOW = LANGUAGE_FLOW
+
+    @staticmethod
+    def on_text(ctx: Context, text: str) -> Outcome:
+        return outcome(ctx.state, reply(_("Please use the buttons under the message.")), _language_question())
+
+    @staticmethod
+    def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcome | None:
+        return None  # its buttons ("lang:…") are answered before any flow
+
+    @staticmethod
+    def ask_again(ctx: Context) -> Outcome:
+        return outcome(ctx.state, _language_question())
 
 
 def _language_chosen():

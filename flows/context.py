@@ -91,6 +91,7 @@ class PrepView:
     follow_up: bool
     status: str  # new | invited | started | finished
     position: int = 0
+    part: int = 0  # at a three-column question: the column to resume at
     answers: dict = field(default_factory=dict)  # question id -> AnswerView
     previous_tasks: tuple[tuple[str, str], ...] = ()  # (what, status) agreed last time, for follow-ups
 
@@ -147,9 +148,15 @@ class TaskView:
     status: str  # open | done
     owners: tuple[tuple[int, str, bool], ...] = ()  # (person id, name, accepted)
     coordinator_chat_id: int | None = None
+    done_by: frozenset[int] = frozenset()  # the owners who said their part is done
+    owner_chats: tuple[tuple[int, int], ...] = ()  # (person id, chat id): to ask the others
 
     def owned_by(self, person_id: int) -> bool:
         return any(owner == person_id for owner, _name, _accepted in self.owners)
+
+    def not_done(self) -> tuple[tuple[int, str], ...]:
+        """The owners whose part is still open: (person id, name)."""
+        return tuple((owner, name) for owner, name, _accepted in self.owners if owner not in self.done_by)
 
 
 @dataclass(frozen=True)

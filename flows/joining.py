@@ -25,10 +25,21 @@ from flows.outcome import (
     outcome,
     reply,
 )
+from flows.parsing import clean_line
 from flows.text import _
 
 FLOW = "join"
 MAX_NAME = 60
+
+
+def clean_name(raw: str) -> str:
+    """A name as it is stored, typed or taken from Telegram: one line, single spaces."""
+    return clean_line(raw)
+
+
+def telegram_suggestion(ctx: Context) -> str:
+    """The Telegram name, cleaned and cut to fit: what the "Use" button shows and submits."""
+    return clean_name(clean_name(ctx.telegram_name)[:MAX_NAME])
 
 
 def start(ctx: Context, payload: str) -> Outcome:
@@ -78,8 +89,13 @@ def ask_consent(ctx: Context, edit_message_id: int | None = None):
     )
 
 
-def ask_name(ctx: Context):
-    suggestion = ctx.telegram_name.strip()[:MAX_NAME]
+def _suggestion(ctx: Context, state: State) -> str:
+    # A conversation from before suggestions were kept falls back to the name itself.
+    return state.data.get("suggested") or telegram_suggestion(ctx)
+
+
+def ask_name(ctx: Context, state: State):
+    suggestion = _suggestion(ctx, state)
     buttons = [[Button(_("Use “{name}”", name=suggestion), "join:name:telegram")]] if suggestion else []
     return reply(
         _("Thank you. What name should the others in the meeting see? Press the button, or write the name you want to use."),
@@ -105,7 +121,7 @@ def ask_again(ctx: Context) -> Outcome:
     if step == "consent":
         return outcome(ctx.state, ask_consent(ctx))
     if step == "name":
-        return outcome(ctx.state, ask_name(ctx))
+        return outcome(ctx.state, ask_name(ctx, ctx.state))
     return outcome(ctx.state, ask_role(ctx, ctx.state))
 
 
@@ -115,7 +131,9 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         return invite_problem(ctx, ctx.invite) or outcome(IDLE)
     match state.step, action:
         case "consent", ["agree"]:
-            return outcome(State(FLOW, "name", state.data, state.language), ask_name(ctx))
+            # The suggestion is kept with the question, so the button submits exactly what it showed.
+            named_state = State(FLOW, "name", {**state.data, "suggested": telegram_suggestion(ctx)}, state.language)
+            return outcome(named_state, ask_name(ctx, named_state))
         case "consent", ["decline"]:
             return outcome(
                 IDLE,
@@ -128,8 +146,8 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
             # Re-show the notice in place, in the language just chosen.
             notice = replace(ask_consent(ctx, edit_message_id=message_id), language=code)
             return outcome(new_state, notice, clear_buttons=False)
-        case "name", ["name", "telegram"]:
-            return named(ctx, ctx.telegram_name)
+        case "name", ["name", "telegram"] if _suggestion(ctx, state):
+            return named(ctx, _suggestion(ctx, state))
         case "role", ["role", "yes"]:
             return joined(ctx)
         case "role", ["role", "no"]:
@@ -149,14 +167,14 @@ def on_text(ctx: Context, text: str) -> Outcome:
 
 
 def named(ctx: Context, raw: str) -> Outcome:
-    name = " ".join(raw.split())
+    name = clean_name(raw)
     if not name or len(name) > MAX_NAME:
         return outcome(
             ctx.state,
             reply(_("Please write a name of at most {max} characters.", max=MAX_NAME)),
         )
     invite = ctx.invite
-    data = {**ctx.state.data, "name": name}
+    data = {key: value for key, value in ctx.state.data.items() if key != "suggested"} | {"name": name}
     if invite.kind == "coordinator":
         return outcome(
             IDLE,

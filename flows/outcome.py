@@ -162,6 +162,7 @@ class SetPrepProgress:
     meeting_id: int
     position: int
     status: str  # started | finished
+    part: int = 0  # the part (column) of a three-column question to resume at
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,14 @@ class TaskResponse:
     """An owner answers a task: accept, done, or (for the trail) asked to talk, for help, for a new date."""
 
     ref: str
-    action: str  # accept | done | talk | help | new_date
+    action: str  # accept | done (their part) | not_yet | talk | help | new_date
+
+
+@dataclass(frozen=True)
+class MarkTaskDone:
+    """The coordinator marks a task done for all its owners."""
+
+    ref: str
 
 
 @dataclass(frozen=True)
@@ -294,7 +302,7 @@ class RecordBroadcast:
 Change = (
     BecomeCoordinator | JoinCase | CreateCase | CreateInvite | RevokeInvite | SetLanguage | ErasePerson
     | SaveAnswer | SetAnswerVisibility | SetPrepProgress | OpenPreparation | Audit | NotePrepReminder
-    | UpdateMeeting | CreateTask | TaskResponse | ConfirmPlanRead | CloseCase | SaveFeedback | SubmitFeedback
+    | UpdateMeeting | CreateTask | TaskResponse | MarkTaskDone | ConfirmPlanRead | CloseCase | SaveFeedback | SubmitFeedback
     | AnnounceMeeting | MoveMeeting | CancelMeeting | AnswerInvitation | RecordBroadcast
 )
 

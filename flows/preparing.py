@@ -6,9 +6,10 @@
                        └─ pause ─► idle (resume with /prep at the same question)
 
 Every answer is saved the moment it arrives, so pausing, a restart or a
-killed process loses nothing; several messages in a row are joined into one
-answer (Telegram splits long texts). Answers can be changed until the
-meeting starts; after that, preparation is closed.
+killed process loses nothing. What someone writes is added to their answer
+(Telegram splits long texts, and people come back to add more); only
+"Start again" lets the next message replace it. Answers can be changed until
+the meeting starts; after that, preparation is closed.
 """
 
 from __future__ import annotations
@@ -129,7 +130,8 @@ def resume(ctx: Context, prep: PrepView) -> Outcome:
     intro = []
     if prep.status in ("new", "invited"):
         intro.append(_intro(ctx, prep, len(qs)))
-    return ask(ctx, prep, position, intro=intro)
+    sub = {"col": prep.part} if qs[position].kind == "columns" and 0 < prep.part < len(COLUMN_KEYS) else None
+    return ask(ctx, prep, position, intro=intro, sub=sub)
 
 
 def _intro(ctx: Context, prep: PrepView, count: int) -> Reply:
@@ -159,20 +161,20 @@ def closed(ctx: Context, prep: PrepView) -> Outcome:
 # ---- asking --------------------------------------------------------------
 
 
-def ask(ctx: Context, prep: PrepView, index: int, *, intro=(), got: bool = False, sub: dict | None = None,
+def ask(ctx: Context, prep: PrepView, index: int, *, intro=(), sub: dict | None = None,
         edit_message_id: int | None = None) -> Outcome:
     qs = questions(ctx, prep)
     if index >= len(qs):
         return summary(ctx, prep, changes=[SetPrepProgress(prep.meeting_id, len(qs), "started")])
     index = max(index, 0)
     data = {"m": prep.meeting_id, "i": index, **(sub or {})}
-    if got:
-        data["got"] = True
     state = State(FLOW, "q", data)
     message = question_message(ctx, prep, index, state, edit_message_id=edit_message_id)
     changes = []
-    if prep.position != index or prep.status in ("new", "invited"):
-        changes.append(SetPrepProgress(prep.meeting_id, index, "started"))
+    part = data.get("col", 0)
+    if prep.position != index or prep.part != part or prep.status in ("new", "invited"):
+        # The part of a three-column question is kept too: a resume starts there.
+        changes.append(SetPrepProgress(prep.meeting_id, index, "started", part))
     return outcome(state, *intro, message, changes=changes)
 
 
@@ -205,6 +207,14 @@ def question_message(ctx: Context, prep: PrepView, index: int, state: State, *, 
         buttons.append([Button(_("The map is ready ▶"), "prep:md")])
     if answer is not None and answer.kind != "skipped":
         parts.append(_("<b>Your answer so far:</b>\n{answer}", answer=answer_text(question, answer)))
+    if _written(answer, kind, state):
+        if state.data.get("anew"):
+            parts.append(_("What you write next replaces what you wrote in this part so far. Until you send it, it is kept.")
+                         if kind == "columns" else
+                         _("What you write next replaces your answer so far. Until you send it, your answer is kept."))
+            buttons.append([Button(_("↩ Keep what I wrote"), "prep:keep")])
+        else:
+            buttons.append([Button(_("✏ Start again"), "prep:anew")])
     parts.append(_("👁 Who will see your answer: <b>{who}</b>", who=VISIBILITY_NAMES[_visibility(ctx, prep, question)]))
     buttons.append([Button(_("👁 Change who sees it"), "prep:v")])
     nav = []
@@ -232,7 +242,7 @@ def ask_again(ctx: Context) -> Outcome:
     if ctx.state.step in ("map_kind", "map_close"):
         return _ask_map_detail(ctx, prep, ctx.state)
     # Anywhere else (choosing who sees it, checking the map): back to the question itself.
-    data = {k: v for k, v in ctx.state.data.items() if k in ("m", "i", "col", "got")}
+    data = {k: v for k, v in ctx.state.data.items() if k in ("m", "i", "col", "anew")}
     state = State(FLOW, "q", data)
     return outcome(state, question_message(ctx, prep, data.get("i", 0), state))
 
@@ -281,30 +291,73 @@ def on_other(ctx: Context, event: OtherMessage) -> Outcome:
     if ctx.state.step == "q" and event.kind == "voice" and event.file_id:
         question = questions(ctx, prep)[ctx.state.data["i"]]
         if question.kind == "text":
+            previous = _answer(prep, question.id)
+            anew = ctx.state.data.get("anew")
+            if previous is not None and previous.kind == "text" and not anew:
+                # A voice message cannot join a written answer, and must not wipe it out unasked.
+                return outcome(ctx.state, reply(_(
+                    "You have already written an answer here, and a voice message cannot be added to it. "
+                    "To answer with a voice message instead, press “Start again” first.")),
+                    question_message(ctx, prep, ctx.state.data["i"], ctx.state))
             value = {"voice": event.file_id, "duration": event.duration}
             change = SaveAnswer(prep.meeting_id, question.id, "voice", value, _visibility(ctx, prep, question))
-            state = State(FLOW, "q", {**ctx.state.data, "got": True})
-            return outcome(state, _saved(_("Your voice message is saved as your answer. A new message replaces it.")), changes=[change])
+            state = State(FLOW, "q", _without_anew(ctx.state.data))
+            parts = [_("Your voice message is saved as your answer. A new message replaces it.")]
+            if anew and _has_content(previous):
+                parts.insert(0, _("Your earlier answer was replaced."))
+            return outcome(state, _saved(*parts, again=False), changes=[change])
     again = ask_again(ctx)
     return outcome(again.state, reply(_("I can only read text here.")), *again.replies)
 
 
-def _saved(text: T) -> Reply:
-    return reply(text, buttons=[[Button(_("Next ▶"), "prep:next")], [Button(_("👁 Change who sees it"), "prep:v"), Button(_("◀ Back"), "prep:back")]])
+def _saved(*parts: T, again: bool = True) -> Reply:
+    buttons = [[Button(_("Next ▶"), "prep:next")], [Button(_("👁 Change who sees it"), "prep:v"), Button(_("◀ Back"), "prep:back")]]
+    if again:
+        buttons.insert(1, [Button(_("✏ Start again"), "prep:anew")])
+    return reply(*parts, buttons=buttons)
+
+
+def _has_content(answer: AnswerView | None) -> bool:
+    return answer is not None and answer.kind != "skipped"
+
+
+def _written(answer: AnswerView | None, kind: str, state: State) -> bool:
+    """Whether there is something written that "Start again" would replace."""
+    if answer is None:
+        return False
+    if kind == "text":
+        return answer.kind in ("text", "voice")
+    if kind == "columns":
+        return answer.kind == "columns" and bool(answer.value.get(COLUMN_KEYS[state.data.get("col", 0)]))
+    return False
+
+
+def _without_anew(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k != "anew"}
 
 
 def _text_answer(ctx: Context, prep: PrepView, question, text: str) -> Outcome:
     previous = _answer(prep, question.id)
-    # Messages in a row are one answer (Telegram splits long texts); coming
-    # back to a question later and writing replaces what was there.
-    if ctx.state.data.get("got") and previous is not None and previous.kind == "text":
+    anew = ctx.state.data.get("anew")
+    # What is written is added to the answer: messages in a row (Telegram
+    # splits long texts), and coming back later to write more. Only "Start
+    # again" replaces it; a voice message is replaced, as its reply said.
+    if previous is not None and previous.kind == "text" and not anew:
         text = previous.value["text"] + "\n\n" + text
+        told = _("Added to your answer.")
+    elif _has_content(previous):
+        told = _("Your earlier answer was replaced.")
+    else:
+        told = None
     if len(text) > MAX_ANSWER:
         return _too_long(ctx)
     change = SaveAnswer(prep.meeting_id, question.id, "text", {"text": text}, _visibility(ctx, prep, question))
-    state = State(FLOW, "q", {**ctx.state.data, "got": True})
-    return outcome(state, _saved(_("Saved. If you want to add something, just write another message. When you are done, press “Next”.")),
-                   changes=[change])
+    state = State(FLOW, "q", _without_anew(ctx.state.data))
+    if told is None:
+        confirmation = _saved(_("Saved. If you want to add something, just write another message. When you are done, press “Next”."))
+    else:
+        confirmation = _saved(told, _("If you want to add something, just write another message. When you are done, press “Next”."))
+    return outcome(state, confirmation, changes=[change])
 
 
 def _too_long(ctx: Context) -> Outcome:
@@ -329,14 +382,21 @@ def _column_text(ctx: Context, prep: PrepView, question, text: str) -> Outcome:
     key = COLUMN_KEYS[column]
     previous = _answer(prep, question.id)
     value = dict(previous.value) if previous is not None and previous.kind == "columns" else {}
-    joined = (value.get(key) + "\n\n" + text) if value.get(key) and ctx.state.data.get("got") else text
+    # As with a text answer: added to the part, unless "Start again" was pressed.
+    if not value.get(key):
+        joined, told = text, [_("Saved. Write more if you like, or go on.")]
+    elif ctx.state.data.get("anew"):
+        joined, told = text, [_("What you wrote in this part before was replaced."), _("Write more if you like, or go on.")]
+    else:
+        joined, told = value[key] + "\n\n" + text, [_("Added to what you wrote in this part."), _("Write more if you like, or go on.")]
     if sum(len(v) for k, v in value.items() if k != key) + len(joined) > MAX_ANSWER:
         return _too_long(ctx)
     value[key] = joined
     change = SaveAnswer(prep.meeting_id, question.id, "columns", value, _visibility(ctx, prep, question))
-    state = State(FLOW, "q", {**ctx.state.data, "got": True})
+    state = State(FLOW, "q", _without_anew(ctx.state.data))
     label = _("Next part ▶") if column < 2 else _("Done with this question ▶")
-    return outcome(state, reply(_("Saved. Write more if you like, or go on."), buttons=[[Button(label, "prep:col")]]), changes=[change])
+    buttons = [[Button(label, "prep:col")], [Button(_("✏ Start again"), "prep:anew")]]
+    return outcome(state, reply(*told, buttons=buttons), changes=[change])
 
 
 # ---- the network map -----------------------------------------------------
@@ -373,7 +433,7 @@ def _map_add(ctx: Context, prep: PrepView, question, closeness: int) -> Outcome:
     person = {"name": data.pop("name"), "kind": data.pop("kind"), "closeness": closeness}
     people = [*_map_people(prep, question), person]
     change = SaveAnswer(prep.meeting_id, question.id, "network_map", {"people": people}, _visibility(ctx, prep, question))
-    state = State(FLOW, "q", {**data, "got": True})
+    state = State(FLOW, "q", data)
     return outcome(state, reply(
         ngettext("Added {name}. The map has {n} person now.", "Added {name}. The map has {n} people now.", len(people), name=person["name"]),
         _("Write the next name, or press “The map is ready”."),
@@ -434,10 +494,19 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
                            question_message(ctx, updated, index, state), changes=[change], toast=_("Saved"))
         case "q", ["next"]:
             return ask(ctx, prep, index + 1)
+        case "q", ["anew"] if _written(_answer(prep, question.id), question.kind, ctx.state):
+            state = State(FLOW, "q", {**data, "anew": True})
+            return outcome(state, question_message(ctx, prep, index, state))
+        case "q", ["keep"]:
+            state = State(FLOW, "q", _without_anew(data))
+            return outcome(state, question_message(ctx, prep, index, state), toast=_("Your answer is kept."))
         case "q", ["skip"]:
             changes = []
             if _answer(prep, question.id) is None:
-                changes.append(SaveAnswer(prep.meeting_id, question.id, "skipped", {}, _visibility(ctx, prep, question)))
+                change = SaveAnswer(prep.meeting_id, question.id, "skipped", {}, _visibility(ctx, prep, question))
+                changes.append(change)
+                # The summary that may follow shows it skipped, not "not answered yet".
+                prep = _with_answer(prep, question.id, AnswerView("skipped", {}, change.visibility))
             result = ask(ctx, prep, index + 1)
             return outcome(result.state, *result.replies, changes=[*changes, *result.changes])
         case ("q" | "map_check" | "summary"), ["back"]:
@@ -445,7 +514,7 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         case _, ["pause"]:
             return outcome(IDLE, reply(_(
                 "Paused. Everything you wrote is saved. Continue with /prep whenever you like, until the meeting starts on {when}.",
-                when=_when(prep))), changes=[SetPrepProgress(prep.meeting_id, index, "started")])
+                when=_when(prep))), changes=[SetPrepProgress(prep.meeting_id, index, "started", data.get("col", 0))])
         case "q", ["col"] if question.kind == "columns":
             column = data.get("col", 0)
             if column < 2:

@@ -7,6 +7,8 @@ then passed to the flow that made them; text goes to the current flow.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows import (
     closing,
     common,
@@ -25,7 +27,7 @@ from flows import (
 )
 from flows.context import Context
 from flows.events import ButtonPress, Command, Event, OtherMessage, TextMessage
-from flows.outcome import Outcome, outcome, reply
+from flows.outcome import IDLE, Outcome, outcome, reply
 from flows.text import _
 
 UNSTAMPED = "-"
@@ -33,7 +35,7 @@ UNSTAMPED = "-"
 # Flows that hold a conversation, by the name stored in the state.
 FLOWS = {m.FLOW: m for m in (
     joining, setup, coordinating, forgetting, preparing, prep_overview, running, tasks, tasks.OwnerFlow, closing,
-    feedback, feedback_results, next_meeting, invitations,
+    feedback, feedback_results, next_meeting, invitations, common.LanguageFlow,
 )}
 
 
@@ -100,6 +102,20 @@ def handle(event: Event, ctx: Context) -> Outcome:
 
 
 def _button(event: ButtonPress, ctx: Context) -> Outcome:
+    result = _press(event, ctx)
+    if event.data.startswith(UNSTAMPED + "|") and not result.changes and result.state == IDLE:
+        # A notice's button that only tells something (closed, not yours) does
+        # not pull the person out of what they are doing.
+        result = replace(result, state=ctx.state)
+    if not result.changes and result.state == ctx.state:
+        # The press changed nothing (refused, forged, stale, already done):
+        # it leaves the pressed message as it was, for a forged press may
+        # name a real message whose buttons are still needed.
+        return replace(result, clear_buttons=False)
+    return result
+
+
+def _press(event: ButtonPress, ctx: Context) -> Outcome:
     version, _sep, action = event.data.partition("|")
     parts = action.split(":")
     if version == UNSTAMPED:
@@ -135,12 +151,14 @@ def _button(event: ButtonPress, ctx: Context) -> Outcome:
 def _stale(ctx: Context) -> Outcome:
     flow = FLOWS.get(ctx.state.flow)
     if flow is None:
-        return outcome(ctx.state, toast=common.stale_button_toast())
+        return outcome(ctx.state, toast=common.stale_button_toast(), clear_buttons=False)
     again = flow.ask_again(ctx)
+    # The old message keeps its buttons: the version could be forged too, and
+    # pressing them again only shows where we are once more.
     return outcome(
         again.state,
         reply(_("That button belongs to an earlier question. Here is where we are now:")),
         *again.replies,
         toast=common.stale_button_toast(),
-        clear_buttons=True,
+        clear_buttons=False,
     )

@@ -4,12 +4,17 @@ control message), the owners' answers, and /tasks between meetings.
     control ─"add a task"─► what ─► who (several may share) ─► by when ─► control
     owner: "I'll do it" / "let's talk" · later: done / need help / another date ─► the coordinator is told
 
+A shared task is done when every owner has said their part is done (or the
+coordinator marks it done): "done" from one owner asks each of the others
+whether theirs is done too, and every answer reaches the coordinator.
+
 Buttons on an owner's task carry the task's random reference; whether the
 presser owns the task is checked against the stored owners every time.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -20,6 +25,7 @@ from flows.outcome import (
     NOTICE,
     Button,
     CreateTask,
+    MarkTaskDone,
     Outcome,
     Reply,
     State,
@@ -42,9 +48,14 @@ def due_moment(task: TaskView) -> Moment | None:
     return Moment(task.due_at, task.timezone, "date") if task.due_at else None
 
 
+def _owner_label(task: TaskView, pid: int, name: str, accepted: bool) -> T:
+    if task.status != "done" and pid in task.done_by:
+        return _("{name} ✅", name=name)  # their part is done, the task not yet
+    return _("{name} ✓", name=name) if accepted else _("{name}", name=name)
+
+
 def task_line(task: TaskView, *, with_status: bool = False) -> T:
-    owners = Lines(tuple(_("{name} ✓", name=name) if accepted else _("{name}", name=name) for _pid, name, accepted in task.owners),
-                   sep=", ")
+    owners = Lines(tuple(_owner_label(task, pid, name, accepted) for pid, name, accepted in task.owners), sep=", ")
     if task.due_at:
         line = _("• {what} – {owners}, by {date}", what=task.what, owners=owners, date=due_moment(task))
     else:
@@ -187,18 +198,30 @@ def ask_again(ctx: Context) -> Outcome:
 # ---- the owners --------------------------------------------------------------
 
 
-def _tell_coordinator(task: TaskView, text: T) -> list[Reply]:
+def _tell_coordinator(task: TaskView, text: T, buttons=()) -> list[Reply]:
     """What the coordinator hears (a case whose coordinator left has nobody to tell)."""
-    return [reply(text, chat_id=task.coordinator_chat_id, stamp_buttons=False)] if task.coordinator_chat_id else []
+    if not task.coordinator_chat_id:
+        return []
+    return [reply(text, buttons=buttons, chat_id=task.coordinator_chat_id, stamp_buttons=False)]
+
+
+def _refused(ctx: Context) -> Outcome:
+    return outcome(ctx.state, toast=_("This button does not work here."), clear_buttons=False)
 
 
 def respond(ctx: Context, action: str, ref: str) -> Outcome:
-    """An owner's button on a task: the reference names it, the stored owners decide."""
+    """A button on a task: the reference names it, the stored owners (or the case's coordinator) decide."""
     task = next((t for t in ctx.tasks if t.ref == ref), None)
+    if task is not None and action == "close":
+        return _coordinator_marks_done(ctx, task)
     if task is None or ctx.person is None or not task.owned_by(ctx.person.id):
-        return outcome(ctx.state, toast=_("This button does not work here."))
+        return _refused(ctx)
     name = ctx.person.name
 
+    if action == "help":  # a call for help always reaches the coordinator, whatever the task's state
+        return outcome(ctx.state, reply(_("I have told the coordinator that you need help with it. They will get in touch.")),
+                       *_tell_coordinator(task, _("🆘 {name} asks for help with the task:\n{task}", name=name, task=task_line(task))),
+                       changes=[TaskResponse(ref, "help")], clear_buttons=False)  # "done" stays at hand
     if task.status == "done":
         return outcome(ctx.state, reply(_("This task is already marked done. Thank you!")))
     if action == "ok":
@@ -210,18 +233,64 @@ def respond(ctx: Context, action: str, ref: str) -> Outcome:
                        *_tell_coordinator(task, _("💬 {name} would like to talk about the task:\n{task}", name=name, task=task_line(task))),
                        changes=[TaskResponse(ref, "talk")])
     if action == "done":
-        return outcome(ctx.state, reply(_("Well done! I have told the coordinator.")),
-                       *_tell_coordinator(task, _("✅ {name} has done the task:\n{task}", name=name, task=task_line(task))),
-                       changes=[TaskResponse(ref, "done")], toast=_("Well done!"))
-    if action == "help":
-        return outcome(ctx.state, reply(_("I have told the coordinator that you need help with it. They will get in touch.")),
-                       *_tell_coordinator(task, _("🆘 {name} asks for help with the task:\n{task}", name=name, task=task_line(task))),
-                       changes=[TaskResponse(ref, "help")], clear_buttons=False)  # "done" stays at hand
+        return _owner_done(ctx, task)
+    if action == "notyet":
+        return outcome(ctx.state, reply(_("All right, thank you for telling me. I have let the coordinator know.")),
+                       *_tell_coordinator(task, _("⏳ {name} has not finished their part of the task yet:\n{task}",
+                                                  name=name, task=task_line(task))),
+                       changes=[TaskResponse(ref, "not_yet")])
     if action == "date":
         example = Moment(ctx.now + timedelta(days=7), task.timezone, "short_date")
         return outcome(State(OWNER_FLOW, "date", {"ref": ref}),
                        reply(_("Which date would suit you better? For example {example}.", example=example)), clear_buttons=False)
-    return outcome(ctx.state, toast=_("This button does not work here."))
+    return _refused(ctx)
+
+
+def _owner_done(ctx: Context, task: TaskView) -> Outcome:
+    me = ctx.person
+    if me.id in task.done_by:
+        return outcome(ctx.state, reply(_("You have already told me your part is done. Thank you!")))
+    done = replace(task, done_by=task.done_by | {me.id})
+    waiting = done.not_done()
+    change = TaskResponse(task.ref, "done")
+    if not waiting:
+        finished = replace(done, status="done")
+        told = (_("✅ {name} has done the task:\n{task}", name=me.name, task=task_line(finished)) if len(task.owners) == 1 else
+                _("✅ {name} has done their part too, so the task is done:\n{task}", name=me.name, task=task_line(finished)))
+        return outcome(ctx.state, reply(_("Well done! I have told the coordinator.")), *_tell_coordinator(task, told),
+                       changes=[change], toast=_("Well done!"))
+    # A shared task: the others are asked about their part; the coordinator may close it for all.
+    waiting_names = Lines(tuple(n for _pid, n in waiting), sep=", ")
+    chats = dict(task.owner_chats)
+    asked = [reply(_("✅ {name} has done their part of the task from the meeting about {case}:\n{what}", name=me.name,
+                     case=task.pseudonym, what=task.what),
+                   _("Is your part done too?"),
+                   buttons=[[Button(_("✅ My part is done too"), f"task:done:{task.ref}")],
+                            [Button(_("⏳ Not yet"), f"task:notyet:{task.ref}"), Button(_("🆘 I need help"), f"task:help:{task.ref}")]],
+                   chat_id=chats[pid], stamp_buttons=False, priority=NOTICE)
+             for pid, _n in waiting if pid in chats]
+    told = _tell_coordinator(
+        task, _("✅ {name} has done their part of the task:\n{task}\nNot done yet: {names}", name=me.name, task=task_line(done),
+                names=waiting_names),
+        buttons=[[Button(_("✅ Mark the whole task done"), f"task:close:{task.ref}")]])
+    return outcome(ctx.state, reply(_("Well done! I have told the coordinator, and asked {names} whether their part is done too.",
+                                      names=waiting_names)),
+                   *told, *asked, changes=[change], toast=_("Well done!"))
+
+
+def _coordinator_marks_done(ctx: Context, task: TaskView) -> Outcome:
+    """The coordinator closes a task for all its owners (the button in their notice)."""
+    if not may(ctx.person, "manage_tasks", ctx.case(task.case_id)):
+        return _refused(ctx)
+    if task.status == "done":
+        return outcome(ctx.state, toast=_("This task is already marked done. Thank you!"))
+    finished = replace(task, status="done")
+    chats = dict(task.owner_chats)
+    told = [reply(_("The coordinator has marked this task done:\n{what}\nThank you!", what=task.what),
+                  chat_id=chats[pid], stamp_buttons=False, priority=NOTICE)
+            for pid, _n in task.not_done() if pid in chats]
+    return outcome(ctx.state, reply(_("The task is marked done:\n{task}", task=task_line(finished, with_status=True))), *told,
+                   changes=[MarkTaskDone(task.ref)])
 
 
 def show(ctx: Context) -> Outcome:
@@ -244,6 +313,9 @@ def show(ctx: Context) -> Outcome:
     for task in own:
         if task.status == "done":
             replies.append(reply(_("{line} ✅", line=task_line(task))))
+        elif ctx.person.id in task.done_by:
+            replies.append(reply(task_line(task), _("Your part is done. The task is done when the others have done theirs."),
+                                 buttons=[[Button(_("🆘 I need help"), f"task:help:{task.ref}")]], stamp_buttons=False))
         else:
             replies.append(reply(task_line(task), buttons=owner_buttons(task.ref), stamp_buttons=False))
     return outcome(IDLE, *replies)

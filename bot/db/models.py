@@ -135,6 +135,7 @@ class Preparation(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="invited")  # invited | started | finished
     position: Mapped[int] = mapped_column(Integer, default=0)  # the question to resume at
+    part: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # and its column, at a three-column question
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     invited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -184,6 +185,7 @@ class TaskOwner(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # this owner's part is done
 
 
 class Invitation(Base):

@@ -43,6 +43,7 @@ from flows.outcome import (
     CreateTask,
     ErasePerson,
     JoinCase,
+    MarkTaskDone,
     MoveMeeting,
     NotePrepReminder,
     OpenPreparation,
@@ -222,7 +223,7 @@ async def _(change: SetAnswerVisibility, session, actor):
 @apply.register
 async def _(change: SetPrepProgress, session, actor):
     prep = await _preparation(session, change.meeting_id, actor.person.id, actor.now)
-    prep.position = change.position
+    prep.position, prep.part = change.position, change.part
     if change.status == "finished":
         prep.status, prep.finished_at = "finished", actor.now
     elif prep.status != "finished":  # changing an answer afterwards keeps it finished
@@ -283,12 +284,28 @@ async def _(change: CreateTask, session, actor):
 @apply.register
 async def _(change: TaskResponse, session, actor):
     task = await session.scalar(select(Task).where(Task.ref == change.ref))
-    if change.action == "accept":
-        owner = await session.scalar(select(TaskOwner).where(TaskOwner.task_id == task.id, TaskOwner.person_id == actor.person.id))
+    owner = await session.scalar(select(TaskOwner).where(TaskOwner.task_id == task.id, TaskOwner.person_id == actor.person.id))
+    action = change.action
+    if action == "accept":
         owner.accepted_at = owner.accepted_at or actor.now
-    elif change.action == "done":
+    elif action == "done":
+        # Each owner answers for their own part; the task is done when every part is.
+        owner.done_at = owner.done_at or actor.now
+        await session.flush()
+        still_open = await session.scalar(select(TaskOwner.id).where(TaskOwner.task_id == task.id, TaskOwner.done_at.is_(None)).limit(1))
+        if still_open is None:
+            task.status, task.done_at = "done", actor.now
+        else:
+            action = "part_done"
+    audit(session, actor, f"task_{action}", task.case_id)
+
+
+@apply.register
+async def _(change: MarkTaskDone, session, actor):
+    task = await session.scalar(select(Task).where(Task.ref == change.ref))
+    if task.status != "done":
         task.status, task.done_at = "done", actor.now
-    audit(session, actor, f"task_{change.action}", task.case_id)
+    audit(session, actor, "task_marked_done", task.case_id)
 
 
 @apply.register

@@ -84,7 +84,7 @@ async def load_preparations(session: AsyncSession, person_id: int, now: datetime
             timezone=case.timezone, meeting_status=meeting.status, role=participant.role,
             follow_up=previous is not None,
             previous_tasks=await previous_tasks(session, previous, sealer), status=prep.status if prep else "new",
-            position=prep.position if prep else 0,
+            position=prep.position if prep else 0, part=(prep.part or 0) if prep else 0,
             answers={a.question_id: answer_view(a, sealer) for a in answers},
         ))
     return tuple(views)

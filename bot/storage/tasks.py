@@ -21,7 +21,9 @@ async def task_views(session: AsyncSession, tasks: list[Task], sealer: Sealer) -
         )).all()
         views.append(TaskView(task.ref or str(task.id), case.id, case.pseudonym, case.timezone, sealer.open(task.what),
                               task.due_at, task.status, tuple((p.id, p.name, o.accepted_at is not None) for o, p in owners),
-                              coordinator.chat_id if coordinator else None))
+                              coordinator.chat_id if coordinator else None,
+                              done_by=frozenset(p.id for o, p in owners if o.done_at is not None),
+                              owner_chats=tuple((p.id, p.chat_id) for _o, p in owners)))
     return tuple(views)
 
 

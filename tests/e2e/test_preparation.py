@@ -36,7 +36,7 @@ async def test_a_family_member_prepares_and_the_coordinator_sees_what_was_shared
     await start_preparing(anna)
     # Question 1: free text in two messages, joined.
     await act(anna, anna.send_text("Mornings are <hard> & slow 😴"), contains="Saved")
-    await act(anna, anna.send_text("Evenings are calm."), contains="Saved")
+    await act(anna, anna.send_text("Evenings are calm."), contains="Added to your answer.")
     await act(anna, anna.press("Next ▶"), contains="Question 2 of")
     # Question 2: the network map, checked as a picture.
     await act(anna, anna.send_text("Grandma Eva"), contains="Who is")
@@ -88,8 +88,9 @@ async def test_bad_input_during_preparation(emulator, bot):
     question = await act(lars, lars.press("Skip ▶"), contains="Question 2 of")
     # 5,000 characters arrive as two messages, as Telegram apps send them: one answer.
     await lars.send_text("x" * 4500 + " <end> & 🙂")
-    await lars.wait_for(lambda m: m.text.startswith("Saved"), timeout=10)
+    await lars.wait_for(lambda m: m.text.startswith("Added to your answer."), timeout=10)
     await lars.wait_until_answered(timeout=10)
+    await act(lars, lars.press("Next ▶"), contains="Question 3 of")
     # The question's own buttons are now from an earlier step.
     await act(lars, lars.press("Skip ▶", message=question), contains="earlier question")
     async with bot.sessionmaker() as session:

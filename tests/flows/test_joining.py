@@ -5,7 +5,7 @@ from flows.context import Membership, PersonView
 from flows.events import ButtonPress
 from flows.outcome import BecomeCoordinator, ErasePerson, JoinCase, SetLanguage
 from flows.router import stamp
-from tests.auxil.flowctx import Chat, coordinator, ctx, invite
+from tests.auxil.flowctx import Chat, case, coordinator, ctx, invite
 
 
 def test_consent_name_role_then_joined_and_coordinator_told():
@@ -123,3 +123,79 @@ def test_unknown_command_sticker_and_idle_text():
     out = router.handle(OtherMessage("sticker"), chat.ctx)
     assert "only read text" in out.replies[0].parts[0].msgid
     assert "not waiting" in chat.text("hello?").replies[0].parts[0].msgid
+
+
+def test_the_telegram_name_button_submits_exactly_the_name_it_shows():
+    long_name = "<b>Anna</b> & " + "Maria-Louise " * 6 + "von Berg   zu\nHohen<i>stein</i> " + "x" * 20  # over 100 characters
+    assert len(long_name) >= 100
+    chat = Chat(ctx(invite=invite(), telegram_name=long_name))
+    chat.command("start", "sometoken1234567890")
+    chat.press("join:agree")
+    (button,) = [b for r in chat.last.replies for row in r.buttons for b in row]
+    shown = button.label.params["name"]
+    assert len(shown) <= 60 and shown == " ".join(shown.split()) and shown.startswith("<b>Anna</b> & Maria-Louise")
+    # Telegram may hand over another name by the time the button is pressed: what was shown counts.
+    chat.ctx = chat.ctx.__class__(**{**chat.ctx.__dict__, "telegram_name": "Someone Else"})
+    out = chat.press("join:name:telegram")
+    assert chat.ctx.state.step == "role" and chat.ctx.state.data["name"] == shown
+    assert "suggested" not in chat.ctx.state.data
+    out = chat.press("join:role:yes")
+    assert out.changes[0].name == shown
+
+
+def test_a_telegram_name_is_cleaned_like_a_typed_one():
+    chat = Chat(ctx(invite=invite(), telegram_name="  Anna \n  Berg  "))
+    chat.command("start", "sometoken1234567890")
+    chat.press("join:agree")
+    chat.press("join:name:telegram")
+    assert chat.ctx.state.data["name"] == "Anna Berg"
+
+
+def test_text_while_the_language_buttons_wait_asks_again_with_the_buttons():
+    for person in (PersonView(5, "Anna", False, "en"), None):
+        chat = Chat(ctx(person=person))
+        chat.command("language")
+        out = chat.text("svenska")
+        assert [p.msgid for r in out.replies for p in r.parts] == [
+            "Please use the buttons under the message.", "Which language would you like me to use?"]
+        assert [b.action for r in out.replies for row in r.buttons for b in row] == ["lang:sv", "lang:da", "lang:fi", "lang:en"]
+        out = chat.press("lang:sv")
+        assert out.replies[0].language == "sv" and chat.ctx.state.flow is None
+        assert "not waiting" in chat.text("hello?").replies[0].parts[0].msgid  # answered: idle again
+        assert person is not None or chat.ctx.state.language == "sv"  # before joining, the choice lives in the state
+
+
+def test_the_language_buttons_inside_another_flow_keep_that_flow():
+    chat = Chat(ctx(invite=invite()))
+    chat.command("start", "sometoken1234567890")
+    chat.press("join:agree")
+    chat.command("language")
+    assert chat.ctx.state.step == "name"
+    chat.press("lang:da")
+    assert chat.ctx.state.step == "name" and chat.ctx.state.language == "da"
+    chat.text("Anna")
+    assert chat.ctx.state.step == "role"
+
+
+def test_refused_and_forged_presses_leave_the_pressed_message_alone():
+    chat = Chat(ctx(invite=invite()))
+    chat.command("start", "sometoken1234567890")
+    old_version = chat.ctx.version
+    chat.press("join:agree")
+    refusals = [
+        router.handle(ButtonPress(stamp(old_version, "join:agree"), 1), chat.ctx),  # stale
+        router.handle(ButtonPress(stamp(chat.ctx.version, "setup:create"), 1), chat.ctx),  # another flow's
+        router.handle(ButtonPress("nonsense", 1), chat.ctx),
+        router.handle(ButtonPress("-|task:done:nosuchref", 1), chat.ctx),
+        router.handle(ButtonPress("-|rv:0123456789abcdef", 1), ctx(person=coordinator(id=2), coordinated_cases=(case(),),
+                                                                    invite=invite())),  # another coordinator's link
+        router.handle(ButtonPress("-|plan:read:1", 1), chat.ctx),
+        router.handle(ButtonPress("-|fb:go:1", 1), chat.ctx),
+        router.handle(ButtonPress(stamp(chat.ctx.version, "lang:xx"), 1), chat.ctx),
+    ]
+    for out in refusals:
+        assert out.changes == () and not out.clear_buttons, out
+    # The stale one answers, and asks again, without touching the old message either.
+    assert "earlier question" in refusals[0].replies[0].parts[0].msgid
+    idle_stale = router.handle(ButtonPress(stamp(old_version, "x:y"), 1), ctx(person=PersonView(5, "Anna", False, "en")))
+    assert idle_stale.toast is not None and not idle_stale.clear_buttons

@@ -41,7 +41,7 @@ class PrepChat(Chat):
         out = super()._run(event)
         preps = []
         for prep in self.ctx.preparations:
-            answers, position, status = dict(prep.answers), prep.position, prep.status
+            answers, position, part, status = dict(prep.answers), prep.position, prep.part, prep.status
             for change in out.changes:
                 if getattr(change, "meeting_id", None) != prep.meeting_id:
                     continue
@@ -51,9 +51,9 @@ class PrepChat(Chat):
                     old = answers[change.question_id]
                     answers[change.question_id] = AnswerView(old.kind, old.value, change.visibility)
                 elif isinstance(change, SetPrepProgress):
-                    position = change.position
+                    position, part = change.position, change.part
                     status = "finished" if change.status == "finished" or status == "finished" else "started"
-            preps.append(replace(prep, answers=answers, position=position, status=status))
+            preps.append(replace(prep, answers=answers, position=position, part=part, status=status))
         self.ctx = replace(self.ctx, preparations=tuple(preps))
         return out
 
@@ -93,15 +93,56 @@ def test_several_messages_are_one_answer_and_next_moves_on():
     assert chat.ctx.state.data["i"] == 1
 
 
-def test_a_new_message_after_coming_back_replaces_the_answer():
+def test_coming_back_and_writing_more_adds_to_the_answer():
+    chat = family_chat()
+    chat.command("prep")
+    chat.text("First part")
+    chat.press("prep:next")
+    chat.press("prep:back")
+    assert "First part" in str([p.params for r in chat.last.replies for p in r.parts])
+    (change,) = saved(chat.text("Second part"))
+    assert change.value == {"text": "First part\n\nSecond part"}
+    assert "Added to your answer." in chat.texts()
+    # After a pause (or a restart: the chat's state is gone, only the stored answer is left) too.
+    chat.press("prep:pause")
+    chat.ctx = replace(chat.ctx, state=replace(chat.ctx.state))
+    chat.command("prep")
+    (change,) = saved(chat.text("Third part"))
+    assert change.value == {"text": "First part\n\nSecond part\n\nThird part"}
+
+
+def test_start_again_replaces_the_answer_only_when_asked_and_says_so():
     chat = family_chat()
     chat.command("prep")
     chat.text("First try")
-    chat.press("prep:next")
-    chat.press("prep:back")
-    assert "First try" in str([p.params for r in chat.last.replies for p in r.parts])
+    assert "prep:anew" in chat.actions()  # offered right after saving, too
+    chat.press("prep:pause")
+    chat.command("prep")
+    assert "prep:anew" in chat.actions()
+    out = chat.press("prep:anew")
+    assert not out.changes and "What you write next replaces your answer so far." in chat.texts()
+    assert "prep:keep" in chat.actions()
     (change,) = saved(chat.text("Second try"))
     assert change.value == {"text": "Second try"}
+    assert "Your earlier answer was replaced." in chat.texts()
+    (change,) = saved(chat.text("and more"))  # one "Start again" replaces once
+    assert change.value == {"text": "Second try\n\nand more"}
+    chat.press("prep:anew")
+    out = chat.press("prep:keep")
+    assert out.toast.msgid == "Your answer is kept."
+    (change,) = saved(chat.text("still more"))
+    assert change.value == {"text": "Second try\n\nand more\n\nstill more"}
+
+
+def test_a_voice_message_never_wipes_out_a_written_answer_unasked():
+    chat = family_chat()
+    chat.command("prep")
+    chat.text("Written words")
+    out = chat._run(OtherMessage("voice", "VOICE1", 4))
+    assert not saved(out) and "voice message cannot be added" in chat.texts()
+    chat.press("prep:anew")
+    (change,) = saved(chat._run(OtherMessage("voice", "VOICE1", 4)))
+    assert change.kind == "voice" and "Your earlier answer was replaced." in chat.texts()
 
 
 def test_an_answer_too_long_is_refused_and_the_earlier_part_kept():
@@ -197,6 +238,62 @@ def test_scale_and_three_columns():
     assert "Please choose a number from 0 to 10" in chat.texts()
     out = chat.text("7")
     assert saved(out)[0].value == {"scale": 7}
+
+
+def three_columns_chat() -> PrepChat:
+    person = PersonView(4, "Lars", False, "en")
+    prep = prep_view(model_id="danish_series", meeting_type="netvaerksmode", role="professional")
+    return PrepChat(ctx(person=person, preparations=(prep,)))
+
+
+def part_shown(chat) -> int:
+    header = next(p for r in chat.last.replies for p in r.parts if p.msgid == "We take this in three parts. Part {i} of 3:")
+    return header.params["i"]
+
+
+def test_a_column_is_added_to_and_started_again_on_its_own():
+    chat = three_columns_chat()
+    chat.command("prep")
+    chat.text("School absence")
+    chat.press("prep:pause")
+    chat.command("prep")
+    (change,) = saved(chat.text("Late evenings"))
+    assert change.value == {"worries": "School absence\n\nLate evenings"}
+    assert "Added to what you wrote in this part." in chat.texts()
+    chat.press("prep:col")
+    chat.text("The teacher")
+    chat.press("prep:anew")
+    assert "What you write next replaces what you wrote in this part so far. Until you send it, it is kept." in chat.texts()
+    (change,) = saved(chat.text("Good contact with the teacher"))
+    assert change.value == {"worries": "School absence\n\nLate evenings", "working": "Good contact with the teacher"}
+    assert "What you wrote in this part before was replaced." in chat.texts()
+
+
+def test_resuming_a_three_column_question_starts_at_the_part_one_paused_in():
+    chat = three_columns_chat()
+    chat.command("prep")
+    chat.text("School absence")
+    out = chat.press("prep:col")
+    assert any(isinstance(c, SetPrepProgress) and c.part == 1 for c in out.changes)  # kept as one moves on
+    chat.press("prep:col")
+    out = chat.press("prep:pause")
+    assert SetPrepProgress(1, 0, "started", 2) in out.changes
+    chat.command("prep")
+    assert chat.ctx.state.data["col"] == 2 and part_shown(chat) == 3
+    # A restart: nothing left of the chat's state, only what is stored.
+    chat.ctx = replace(chat.ctx, state=replace(chat.ctx.state, flow=None, step=None, data={}))
+    chat.command("prep")
+    assert part_shown(chat) == 3
+
+
+def test_skipping_the_last_question_shows_it_skipped_in_the_summary():
+    chat = family_chat()
+    chat.command("prep")
+    total = len(preparing.questions(chat.ctx, chat.ctx.preparations[0]))
+    for _ in range(total):
+        chat.press("prep:skip")
+    answers = [p.params["answer"].msgid for r in chat.last.replies for p in r.parts if "answer" in p.params]
+    assert answers == ["(skipped)"] * total
 
 
 def test_skip_back_pause_and_resume_where_one_was():
@@ -331,3 +428,15 @@ def test_a_start_button_for_a_meeting_with_no_questions_for_the_role_says_so():
     chat = PrepChat(ctx(person=person, preparations=(replace(prep, role="family"),)))
     out = chat._run(router.ButtonPress("-|prep:go:1", 5))
     assert "nothing to prepare" in chat.texts() and out.state.flow is None
+
+
+def test_a_notice_button_for_a_closed_preparation_leaves_the_current_question_alone():
+    chat = PrepChat(ctx(person=PersonView(2, "Anna", False, "en"),
+                        preparations=(prep_view(), prep_view(meeting_id=2, starts_at=NOW - timedelta(hours=1)))))
+    chat.command("prep")
+    where = chat.ctx.state
+    out = chat._run(router.ButtonPress("-|prep:go:2", 55))  # a forged or old notice, pressed on the current question
+    assert "preparation is closed" in chat.texts()
+    assert out.state == where and not out.changes and not out.clear_buttons
+    (change,) = saved(chat.text("Still answering question 1"))
+    assert change.question_id == preparing.questions(chat.ctx, chat.ctx.preparations[0])[0].id
