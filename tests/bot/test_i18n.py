@@ -18,10 +18,57 @@ def test_locale_comes_from_choice_then_telegram_then_default():
 
 def test_dates_in_each_locale_and_the_case_time_zone():
     moment = Moment(datetime(2026, 12, 3, 13, 30, tzinfo=timezone.utc), "Europe/Helsinki")
-    assert format_moment(moment, "fi") == "torstai 3. joulukuuta 2026 15.30"
-    assert "14:30" in format_moment(Moment(moment.at, "Europe/Stockholm"), "sv")
-    assert "december" in format_moment(Moment(moment.at, "Europe/Copenhagen"), "da")
-    assert "15:30" in format_moment(moment, "en")
+    assert format_moment(moment, "fi") == "to 3.12.2026 klo 15.30"
+    assert format_moment(Moment(moment.at, "Europe/Stockholm"), "sv") == "torsdag 3 december 2026 kl. 14.30"
+    assert format_moment(moment, "en") == "Thursday, 3 December 2026, 15:30"
+
+
+# Each country's own way of writing a date and a time, every style pinned.
+SATURDAY = datetime(2026, 12, 5, 13, 30, tzinfo=timezone.utc)  # 14.30 in Stockholm and Copenhagen
+MORNING = datetime(2027, 1, 15, 7, 5, tzinfo=timezone.utc)  # 9.05 in Helsinki
+
+
+@pytest.mark.parametrize(("language", "at", "zone", "style", "shown"), [
+    ("sv", SATURDAY, "Europe/Stockholm", "datetime", "lördag 5 december 2026 kl. 14.30"),
+    ("sv", SATURDAY, "Europe/Stockholm", "date", "lördag 5 december 2026"),
+    ("sv", SATURDAY, "Europe/Stockholm", "time", "14.30"),
+    ("sv", SATURDAY, "Europe/Stockholm", "short_date", "2026-12-05"),
+    ("da", SATURDAY, "Europe/Copenhagen", "datetime", "lørdag den 5. december 2026 kl. 14.30"),
+    ("da", SATURDAY, "Europe/Copenhagen", "date", "lørdag den 5. december 2026"),
+    ("da", SATURDAY, "Europe/Copenhagen", "time", "14.30"),
+    ("da", SATURDAY, "Europe/Copenhagen", "short_date", "5.12.2026"),
+    ("fi", SATURDAY, "Europe/Stockholm", "datetime", "la 5.12.2026 klo 14.30"),
+    ("fi", MORNING, "Europe/Helsinki", "datetime", "pe 15.1.2027 klo 9.05"),
+    ("fi", MORNING, "Europe/Helsinki", "date", "pe 15.1.2027"),
+    ("fi", MORNING, "Europe/Helsinki", "time", "9.05"),
+    ("fi", MORNING, "Europe/Helsinki", "short_date", "15.1.2027"),
+    ("en", SATURDAY, "Europe/Stockholm", "datetime", "Saturday, 5 December 2026, 14:30"),
+    ("en", SATURDAY, "Europe/Stockholm", "date", "Saturday, 5 December 2026"),
+    ("en", SATURDAY, "Europe/Stockholm", "time", "14:30"),
+    ("en", SATURDAY, "Europe/Stockholm", "short_date", "05/12/2026"),
+])
+def test_each_country_writes_dates_and_times_its_own_way(language, at, zone, style, shown):
+    assert format_moment(Moment(at, zone, style), language) == shown
+
+
+@pytest.mark.parametrize("language", ["sv", "da", "fi", "en"])
+def test_the_example_date_is_one_the_date_parser_reads_back(language):
+    from flows.parsing import parse_date
+
+    example = format_moment(Moment(MORNING, "Europe/Helsinki", "short_date"), language)
+    assert parse_date(example, MORNING.date()) == MORNING.date()
+
+
+def test_dates_do_not_depend_on_the_machine_time_zone(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert format_moment(Moment(SATURDAY, "Europe/Stockholm"), "sv") == "lördag 5 december 2026 kl. 14.30"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 @pytest.mark.parametrize("language", ["sv", "da", "fi", "en"])
