@@ -123,6 +123,8 @@ def render(text: T | str, language: str, *, plain: bool = False) -> str:
     catalog = translations(language)
     if text.plural is not None:
         template = catalog.ngettext(text.msgid, text.plural, text.n)
+    elif text.context is not None:
+        template = catalog.pgettext(text.context, text.msgid)
     else:
         template = _model_texts.get(language, {}).get(text.msgid) or catalog.gettext(text.msgid)
     params = {key: _param(value, language, plain) for key, value in text.params.items()}

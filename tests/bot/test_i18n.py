@@ -6,7 +6,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.i18n import SOURCE_CATALOGS, format_moment, render, resolve_locale
-from flows.text import Moment, _, ngettext
+from flows.text import Moment, _, ngettext, pgettext
 
 
 def test_locale_comes_from_choice_then_telegram_then_default():
@@ -102,3 +102,15 @@ def test_rendering_translates_and_handles_plurals():
     one = render(ngettext("{n} participant has joined", "{n} participants have joined", 1), "en")
     many = render(ngettext("{n} participant has joined", "{n} participants have joined", 3), "en")
     assert one == "1 participant has joined" and many == "3 participants have joined"
+
+
+def test_one_english_text_with_two_meanings_gets_a_translation_for_each():
+    # "No, keep it" to erasing one's data keeps the data; to cancelling or
+    # moving a meeting it leaves the meeting as it is.
+    assert render(_("No, keep it"), "sv") == "Nej, behåll dem"
+    assert render(pgettext("meeting change", "No, keep it"), "sv") == "Nej, låt det vara"
+    assert render(pgettext("meeting change", "No, keep it"), "fi") == "Ei, pidä ennallaan"
+    # A child's "Friends" is not the adults' network-map category.
+    assert render(pgettext("network map", "Friends"), "sv") == "Vänner"
+    assert render(_("Friends"), "sv") == "Kompisar"
+    assert render(pgettext("meeting change", "No, keep it"), "en") == "No, keep it"
