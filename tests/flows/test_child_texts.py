@@ -85,3 +85,14 @@ def test_a_childs_face_answers_fit_every_question_they_answer_in_finnish():
     assert render(T("🙂 Good"), "fi") == "🙂 Hyvin"
     for question in asked:
         assert render(T(question), "fi").startswith("Miten"), question
+
+
+def test_a_child_at_a_follow_up_sees_what_was_agreed_in_the_childs_words():
+    chat = PrepChat(ctx(person=PersonView(2, "Ella", False, "en"),
+                        preparations=(prep_view(role="child", follow_up=True,
+                                                previous_tasks=(("Call the school", "done"),)),)))
+    parts = chat.command("prep").replies[0].parts
+    msgids = [p.msgid for p in parts]
+    assert "<b>Last time you agreed:</b>\n{tasks}" in msgids
+    assert "Some questions are about what has happened since the last meeting." in msgids
+    assert not any(m.startswith("This is a follow-up meeting") for m in msgids)
