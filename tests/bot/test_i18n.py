@@ -114,3 +114,28 @@ def test_one_english_text_with_two_meanings_gets_a_translation_for_each():
     assert render(pgettext("network map", "Friends"), "sv") == "Vänner"
     assert render(_("Friends"), "sv") == "Med kompisar"  # "Var vill du att planen hjälper dig?"
     assert render(pgettext("meeting change", "No, keep it"), "en") == "No, keep it"
+
+
+MONDAY = datetime(2026, 12, 14, 11, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(("language", "valid", "deadline", "meeting"), [
+    ("sv", "Gäller till och med måndag 14 december 2026.", "senast måndag 14 december 2026",
+     "Mötet om <b>Familj A</b> är lördag 5 december 2026 kl. 14.30."),
+    ("da", "Gælder indtil mandag den 14. december 2026.", "senest mandag den 14. december 2026",
+     "Mødet om <b>Familj A</b> er lørdag den 5. december 2026 kl. 14.30."),
+    ("fi", "Voimassa ma 14.12.2026 asti.", "viimeistään ma 14.12.2026",
+     "Kokous (<b>Familj A</b>) pidetään la 5.12.2026 klo 14.30."),
+])
+def test_validity_deadlines_and_meeting_times_read_as_sentences(language, valid, deadline, meeting):
+    zone = {"sv": "Europe/Stockholm", "da": "Europe/Copenhagen", "fi": "Europe/Stockholm"}[language]
+    link = render(_("<b>Link for: {role}</b>\n{link}\nValid until {until}.", role="x", link="y",
+                    until=Moment(MONDAY, zone, "date")), language)
+    assert link.endswith(valid)
+    task = render(_("• {what} – {owners}, by {date}", what="w", owners="o", date=Moment(MONDAY, zone, "date")), language)
+    assert task.endswith(deadline)
+    hello = render(ngettext(
+        "Hello! The meeting about <b>{case}</b> is on {when}. You can prepare for it now: there is {n} question for you.",
+        "Hello! The meeting about <b>{case}</b> is on {when}. You can prepare for it now: there are {n} questions for you.",
+        3, case="Familj A", when=Moment(SATURDAY, zone)), language)
+    assert meeting in hello
