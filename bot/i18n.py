@@ -11,8 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date, format_time, get_datetime_format
+from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -84,19 +83,31 @@ def resolve_locale(chosen: str | None, telegram_code: str | None, default: str) 
     return default
 
 
+# How each country writes a date and a time, as Babel patterns. CLDR's own
+# "full" date joined to its "short" time reads like a form (no "kl."/"klo"),
+# and the Finnish full date has a nominative weekday that cannot stand inside
+# a sentence; a numeric Finnish date never needs inflection. `short_date` is
+# how people type a date (it is shown as an example of what to write).
+MOMENT_PATTERNS = {
+    "sv": {"date": "EEEE d MMMM y", "time": "HH.mm", "datetime": "{date} 'kl.' {time}", "short_date": "y-MM-dd"},
+    "da": {"date": "EEEE 'den' d. MMMM y", "time": "HH.mm", "datetime": "{date} 'kl.' {time}",
+           "short_date": "d.M.y"},
+    "fi": {"date": "EEE d.M.y", "time": "H.mm", "datetime": "{date} 'klo' {time}", "short_date": "d.M.y"},
+    "en": {"date": "EEEE, d MMMM y", "time": "HH:mm", "datetime": "{date}, {time}", "short_date": "dd/MM/y"},
+}
+
+
+def moment_pattern(style: str, language: str) -> str:
+    patterns = MOMENT_PATTERNS[language]
+    if style == "datetime":
+        return patterns["datetime"].format(date=patterns["date"], time=patterns["time"])
+    return patterns[style]
+
+
 def format_moment(moment: Moment, language: str) -> str:
-    locale = Locale.parse(BABEL_LOCALES[language])
-    local = moment.at.astimezone(ZoneInfo(moment.timezone))
-    if moment.style == "short_date":
-        return format_date(local.date(), "short", locale=locale)
-    day = format_date(local.date(), "full", locale=locale)
-    if moment.style == "date":
-        return day
-    clock = format_time(local.time(), "short", locale=locale)
-    if moment.style == "time":
-        return clock
-    pattern = get_datetime_format("long", locale=locale)
-    return pattern.replace("'", "").format(clock, day)
+    # The zone is given explicitly: without it Babel would use the machine's.
+    return format_datetime(moment.at, moment_pattern(moment.style, language),
+                           tzinfo=ZoneInfo(moment.timezone), locale=BABEL_LOCALES[language])
 
 
 def format_number(number: Number, language: str) -> str:
@@ -112,6 +123,8 @@ def render(text: T | str, language: str, *, plain: bool = False) -> str:
     catalog = translations(language)
     if text.plural is not None:
         template = catalog.ngettext(text.msgid, text.plural, text.n)
+    elif text.context is not None:
+        template = catalog.pgettext(text.context, text.msgid)
     else:
         template = _model_texts.get(language, {}).get(text.msgid) or catalog.gettext(text.msgid)
     params = {key: _param(value, language, plain) for key, value in text.params.items()}

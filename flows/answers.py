@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.context import AnswerView
-from flows.text import Lines, T, _, ngettext
+from flows.text import Lines, T, _, ngettext, pgettext
 
 VISIBILITIES = ("meeting", "coordinator", "private")
 KINDS_OF_PERSON = ("family", "friend", "school", "professional", "other")
@@ -19,7 +19,7 @@ VISIBILITY_NAMES = {
 }
 KIND_NAMES = {
     "family": _("Family"),
-    "friend": _("Friends"),
+    "friend": pgettext("network map", "Friends"),
     "school": _("School or day care"),
     "professional": _("Professionals"),
     "other": _("Others"),

@@ -8,7 +8,21 @@ from flows.outcome import IDLE, Button, Outcome, SetLanguage, State, outcome, re
 from flows.text import Lines, T, _
 
 
-def privacy_notice() -> T:
+def privacy_notice(role: str | None = None) -> T:
+    """What is stored and who sees it; a child or young person gets it in
+    short sentences, just as honest."""
+    if role == "child":
+        return _(
+            "<b>Before you start: what happens to what you write</b>\n\n"
+            "This bot is from the social services who work with your family. "
+            "It helps you get ready for the meetings and tell us afterwards how they went.\n\n"
+            "<b>What is saved:</b> your name, your Telegram account, your language and what you write here.\n"
+            "<b>Who sees it:</b> the coordinator. The others only see an answer if you choose to show it to them.\n"
+            "<b>How long:</b> while the meetings go on, and a while after that. Then it is erased.\n"
+            "<b>Erasing:</b> you can erase everything about you whenever you want with /forget.\n\n"
+            "Chats with bots are not fully locked. So do not write anything here that must stay a secret. "
+            "If something is hard to talk about, you can tell a grown-up you trust, or your social worker."
+        )
     return _(
         "<b>Before you join: your privacy</b>\n\n"
         "This bot helps you prepare for and follow up the meetings about the child. "
@@ -71,7 +85,10 @@ def show_help(ctx: Context) -> Outcome:
 
 
 def show_privacy(ctx: Context) -> Outcome:
-    return outcome(ctx.state, reply(privacy_notice()))
+    person = ctx.person
+    is_child = person is not None and not person.is_coordinator and bool(person.memberships) \
+        and all(m.role == "child" for m in person.memberships)
+    return outcome(ctx.state, reply(privacy_notice("child" if is_child else None)))
 
 
 def language_buttons(action_prefix: str) -> tuple[tuple[Button, ...], ...]:

@@ -78,7 +78,10 @@ def _current(ctx: Context) -> FeedbackOpening | None:
 
 def invitation(meeting_id: int, chat_id: int, role: str, intro: T) -> Reply:
     """The notice everyone from the family who was there gets when the meeting ends."""
-    parts = [_("🙏 <b>How was the meeting for you?</b>"), intro, who_sees()]
+    if role == "child":
+        # The model's intro is written for the grown-ups: the child gets its own.
+        intro = _("Thank you for being at the meeting! Now you can tell us how it was for you.")
+    parts = [_("🙏 <b>How was the meeting for you?</b>"), intro, who_sees(role)]
     if role == "child":
         parts.append(_("There are three short questions. You answer by tapping a face."))
     else:
@@ -88,7 +91,10 @@ def invitation(meeting_id: int, chat_id: int, role: str, intro: T) -> Reply:
                  chat_id=chat_id, stamp_buttons=False, priority=NOTICE)
 
 
-def who_sees() -> T:
+def who_sees(role: str) -> T:
+    if role == "child":
+        return _("🔒 Only the coordinator sees your answers. Nobody else from the meeting sees them. "
+                 "You can skip a question.")
     return _("🔒 Only the coordinator of your case sees your answers, with your name. "
              "The others from the meeting do not see them. You can skip any question.")
 
@@ -133,7 +139,7 @@ def begin(ctx: Context, opening: FeedbackOpening) -> Outcome:
         return outcome(State(FLOW, "sent", {"m": opening.meeting.id}), reply(
             _("Thank you, you have already told us how the meeting on {date} was.", date=_when(opening)),
             buttons=[[Button(_("Change my answers"), "feedback:again")]]))
-    intro = reply(_("<b>The meeting on {date}</b>", date=_when(opening)), who_sees())
+    intro = reply(_("<b>The meeting on {date}</b>", date=_when(opening)), who_sees(opening.role))
     answered = [i for i, item in enumerate(items_for(opening.role)) if item.id in opening.scores]
     first = answered[-1] + 1 if answered else 0  # carry on where they left off
     return ask(opening, first, intro=[intro])

@@ -82,7 +82,7 @@ def ask_consent(ctx: Context, edit_message_id: int | None = None):
         *language_buttons("join:lang"),
     ]
     return reply(
-        privacy_notice(),
+        privacy_notice(ctx.invite.role if ctx.invite is not None else None),
         _("Do you agree to this?"),
         buttons=buttons,
         edit_message_id=edit_message_id,

@@ -39,7 +39,7 @@ from flows.outcome import (
     reply,
 )
 from flows.parsing import clean_line, parse_date, parse_time
-from flows.text import Lines, Moment, T, _, ngettext
+from flows.text import Lines, Moment, T, _, ngettext, pgettext
 
 FLOW = "next"
 MAX_PLACE = 200
@@ -376,7 +376,7 @@ def _on_announced(ctx: Context, plan: NextMeetingPlan, action: list[str]) -> Out
             return outcome(State(FLOW, "cancel_confirm", base), reply(
                 _("Cancel the meeting on {when}? Everyone invited is told, and the calendar file takes it out of their calendars.",
                   when=Moment(meeting.starts_at, plan.case.timezone)),
-                buttons=[[Button(_("Yes, cancel the meeting"), "next:cancelyes"), Button(_("No, keep it"), "next:keep")]]))
+                buttons=[[Button(_("Yes, cancel the meeting"), "next:cancelyes"), Button(pgettext("meeting change", "No, keep it"), "next:keep")]]))
         case "move_time", ["keeptime"]:
             return _confirm_move(ctx, plan, data)
         case "new_place", ["noplace"]:
@@ -401,7 +401,7 @@ def _confirm_move(ctx: Context, plan: NextMeetingPlan, data: dict) -> Outcome:
     return outcome(State(FLOW, "move_confirm", data), reply(
         _("Move the meeting to {when}? Everyone invited gets the new time and a new calendar file, and is asked again whether they can come.",
           when=Moment(starts_at, plan.case.timezone)),
-        buttons=[[Button(_("Yes, move it"), "next:moveyes"), Button(_("No, keep it"), "next:keep")]]))
+        buttons=[[Button(_("Yes, move it"), "next:moveyes"), Button(pgettext("meeting change", "No, keep it"), "next:keep")]]))
 
 
 def _confirm_place(ctx: Context, plan: NextMeetingPlan, data: dict) -> Outcome:
@@ -409,7 +409,7 @@ def _confirm_place(ctx: Context, plan: NextMeetingPlan, data: dict) -> Outcome:
     return outcome(State(FLOW, "place_confirm", data), reply(
         _("Change the place to {place}? Everyone invited gets the news and a new calendar file.",
           place=place or _("not decided yet")),
-        buttons=[[Button(_("Yes, change it"), "next:placeyes"), Button(_("No, keep it"), "next:keep")]]))
+        buttons=[[Button(_("Yes, change it"), "next:placeyes"), Button(pgettext("meeting change", "No, keep it"), "next:keep")]]))
 
 
 def _change(ctx: Context, plan: NextMeetingPlan, starts_at: datetime, place: str | None, kind: str) -> Outcome:

@@ -135,6 +135,8 @@ def resume(ctx: Context, prep: PrepView) -> Outcome:
 
 
 def _intro(ctx: Context, prep: PrepView, count: int) -> Reply:
+    if prep.role == "child":
+        return reply(*_child_intro(prep, count))
     parts = [ngettext(
         "Let's prepare for the meeting on {when}. There is {n} question. Answer in your own words; there are no wrong answers.",
         "Let's prepare for the meeting on {when}. There are {n} questions, one at a time. Answer in your own words; there are no wrong answers.",
@@ -144,12 +146,32 @@ def _intro(ctx: Context, prep: PrepView, count: int) -> Reply:
         "You can skip a question, go back, or pause and continue later with /prep. "
         "You can change your answers until the meeting starts."))
     if prep.follow_up:
-        if prep.previous_tasks:
-            tasks = tuple(_("✅ {task}", task=what) if status == "done" else _("• {task}", task=what)
-                          for what, status in prep.previous_tasks)
-            parts.append(_("<b>Last time you agreed:</b>\n{tasks}", tasks=Lines(tasks)))
+        parts.extend(_agreed_last_time(prep))
         parts.append(_("This is a follow-up meeting, so some questions are about what has happened since last time: what worked, and what must change."))
     return reply(*parts)
+
+
+def _agreed_last_time(prep: PrepView) -> list[T]:
+    if not prep.previous_tasks:
+        return []
+    tasks = tuple(_("✅ {task}", task=what) if status == "done" else _("• {task}", task=what)
+                  for what, status in prep.previous_tasks)
+    return [_("<b>Last time you agreed:</b>\n{tasks}", tasks=Lines(tasks))]
+
+
+def _child_intro(prep: PrepView, count: int) -> list[T]:
+    """The same facts as the adults' intro, in words a nine-year-old reads."""
+    return [
+        ngettext(
+            "Let's get ready for the meeting on {when}. I have {n} question for you. "
+            "Write in your own words. There are no wrong answers.",
+            "Let's get ready for the meeting on {when}. I have {n} questions for you, one at a time. "
+            "Write in your own words. There are no wrong answers.",
+            count, when=_when(prep)),
+        _("After each answer you choose who may see it: everyone at the meeting, only the coordinator, or only you. "
+          "You can skip a question or take a break. Write /prep to go on later."),
+    ] + ([*_agreed_last_time(prep), _("Some questions are about what has happened since the last meeting.")]
+         if prep.follow_up else [])
 
 
 def closed(ctx: Context, prep: PrepView) -> Outcome:

@@ -1,6 +1,7 @@
 """Translatable texts as data. A flow never translates: it names a message
 (its English msgid) and its parameters; the Telegram side renders it in the
-reader's language. `_` and `ngettext` are the names `pybabel extract` looks for."""
+reader's language. `_`, `ngettext` and `pgettext` are the names `pybabel
+extract` looks for (babel.cfg and the README's extract command)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ class T:
     params: dict[str, Any] = field(default_factory=dict)
     plural: str | None = None
     n: int | None = None
+    context: str | None = None  # msgctxt: which of several meanings of one English text
 
 
 def _(msgid: str, **params: Any) -> T:
@@ -55,6 +57,13 @@ def _(msgid: str, **params: Any) -> T:
 
 def ngettext(singular: str, plural: str, n: int, **params: Any) -> T:
     return T(singular, {"n": n, **params}, plural=plural, n=n)
+
+
+def pgettext(context: str, msgid: str, **params: Any) -> T:
+    """A text whose English words mean different things in different places
+    ("No, keep it" to erasing data or to cancelling a meeting): the context
+    gives each meaning its own catalog entry (msgctxt)."""
+    return T(msgid, params, context=context)
 
 
 def N_(msgid: str) -> str:

@@ -22,7 +22,7 @@ async def test_closing_tells_everyone_in_their_language_and_stops_what_was_plann
     await act(cia, cia.press(button(cia, "Yes, close")), contains="I have told the 2 people")
     closed = await anna.wait_for(lambda m: "Family A is now closed" in m.text, timeout=10)
     assert "get in touch again if things get harder" in closed.text  # the systemic model's own words
-    await aino.wait_for(lambda m: "on nyt suljettu" in m.text, timeout=10)
+    await aino.wait_for(lambda m: "on nyt päätetty" in m.text, timeout=10)
     await act(anna, anna.press("Start preparing ▶", message=notice), contains="not available")
     async with bot.sessionmaker() as session:
         assert await session.scalar(select(Case.status)) == "closed"
