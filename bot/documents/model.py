@@ -63,7 +63,9 @@ class Document:
     """One document. `page_label` is a translated pattern with {page} and
     {pages}, e.g. "Sida {page} av {pages}"; `footer` is printed left of it on
     every page. `language` (e.g. "sv") sets the PDF's /Lang. `created` is the
-    creation date in the metadata (now, if None)."""
+    creation date in the metadata (now, if None). `stamp`, if given, is the
+    document's status boxed at the top of every page, e.g. "Utkast: inte
+    godkänd än" or "Ersatt av version 4"."""
 
     title: str
     subtitle: str
@@ -73,6 +75,7 @@ class Document:
     language: str = "en"
     author: str = "meetbot"
     created: datetime | None = None
+    stamp: str = ""
 
 
 def texts(node: object) -> list[str]:
@@ -82,7 +85,7 @@ def texts(node: object) -> list[str]:
     if isinstance(node, (tuple, list)):
         return [text for item in node for text in texts(item)]
     if isinstance(node, Document):
-        return texts((node.title, node.subtitle, node.sections, node.footer, node.page_label))
+        return texts((node.title, node.subtitle, node.sections, node.footer, node.page_label, node.stamp))
     if isinstance(node, Section):
         return texts((node.heading, node.blocks))
     if isinstance(node, Paragraph):

@@ -45,6 +45,7 @@ LIGHT = (150, 150, 155)
 ACCENT = (30, 55, 90)  # a quiet dark blue for headings and rules
 RULE = (175, 175, 180)
 HEADER_FILL = (236, 238, 242)
+STAMP = (160, 30, 30)
 QUOTE_BAR = (120, 140, 170)
 
 STYLES = {
@@ -61,6 +62,7 @@ STYLES = {
     "sign_name": _Style("B", 9, INK),
     "sign_note": _Style("", 8.5, GREY),
     "running": _Style("", 8, LIGHT),
+    "stamp": _Style("B", 8.5, STAMP),
     "footer": _Style("", 8, GREY),
 }
 
@@ -95,7 +97,7 @@ class _Pdf(FPDF):
         self.document = document
         for style in FILES:
             self.add_font(FAMILY, style, str(font_path(style)))
-        quoted = "".join(printable(p.text) for p in _paragraphs(document) if p.style == "quote")
+        quoted = "".join(printable(p.text) for p in _blocks(document, Paragraph) if p.style == "quote")
         if any(ord(ch) not in oblique_covered() for ch in set(quoted) - {"\n"}):
             # An Arabic quote: the oblique face lacks those letters, the upright one stands in.
             self.add_font(FALLBACK_FAMILY, "", str(font_path("")))
@@ -109,6 +111,7 @@ class _Pdf(FPDF):
         self.c_margin = 0
         # No page-count alias: "{nb}" typed by a person is printed as it is.
         self.alias_nb_pages(None)
+        self._labels_mm: float | None = None
         self._set_metadata()
 
     # -- metadata, header, footer ---------------------------------------------------------
@@ -127,13 +130,29 @@ class _Pdf(FPDF):
         self.set_creation_date(created)
 
     def header(self) -> None:
+        stamp_width = self._stamp()
         if self.page_no() > 1:
             # A page that comes loose from the others still says what it belongs to.
             self._use("running")
             self.set_xy(self.l_margin, 10)
+            width = self.epw - (stamp_width + 4 if stamp_width else 0)
             text = " · ".join(t for t in (one_line(self.document.title), one_line(self.document.subtitle)) if t)
-            self.cell(self.epw, STYLES["running"].line, self._fit(text, self.epw))
+            self.cell(width, STYLES["running"].line, self._fit(text, width))
         self.set_xy(self.l_margin, self.t_margin)
+
+    def _stamp(self) -> float:
+        """The document's status ("Draft", "Replaced by version 4") boxed at the top
+        right of every page; returns the box's width (0 without a stamp)."""
+        self._use("stamp")
+        text = self._fit(one_line(self.document.stamp), self.epw / 2)
+        if not text:
+            return 0.0
+        width = self.get_string_width(text) + 4
+        self.set_draw_color(*STAMP)
+        self.set_line_width(0.35)
+        self.set_xy(self.w - self.r_margin - width, 8.6)
+        self.cell(width, STYLES["stamp"].line + 1.2, text, border=1, align="C")
+        return width
 
     def _footers(self) -> None:
         """Draw every page's footer once the page count is known: "page X of Y"
@@ -249,23 +268,23 @@ class _Pdf(FPDF):
         text = printable(paragraph.text).strip("\n")
         if not text.strip():
             return
-        x, width = self.l_margin, self.epw
-        if style == "quote":
-            x, width = self.l_margin + QUOTE_INDENT, self.epw - QUOTE_INDENT - 2
+        rtl = is_rtl(text)
+        x, width, bar = self.l_margin, self.epw, None
+        if style == "quote":  # set apart by an indent and a rule on the side the text starts
+            width = self.epw - QUOTE_INDENT - 2
+            x = self.l_margin + (2 if rtl else QUOTE_INDENT)
+            bar = (self.l_margin + self.epw - 1.5 if rtl else self.l_margin + 0.6, 0.9)
         lines = self._wrap(text, width, style)
         line = STYLES[style].line
         self._need(min(len(lines), 2) * line)  # no single first line alone at a page's foot
-        bar = (self.l_margin + 0.6, 0.9) if style == "quote" else None
-        self._lines(lines, style, x, width, align="R" if is_rtl(text) else "L", bar=bar)
+        self._lines(lines, style, x, width, align="R" if rtl else "L", bar=bar)
         self.set_y(self.get_y() + (3 if style == "quote" else 2.2))
 
     def _fields(self, fields: Fields) -> None:
         pairs = [(printable(label).strip(), printable(value).strip()) for label, value in fields.pairs or ()]
         if not pairs:
             return
-        self._use("label")
-        widest = max(self.get_string_width(line) for label, _ in pairs for line in label.split("\n") or [""])
-        label_width = min(max(widest + 2 * CELL_PAD_X + 2, 32), self.epw * 0.38)
+        label_width = self._label_width()
         self._grid(
             widths=[label_width, self.epw - label_width],
             header=None,
@@ -274,6 +293,16 @@ class _Pdf(FPDF):
             boxed=False,
         )
         self.set_y(self.get_y() + 3)
+
+    def _label_width(self) -> float:
+        """One label column width for every Fields block, so the values line up
+        down the whole document: the widest label, within 32 mm and 38 %."""
+        if self._labels_mm is None:
+            self._use("label")
+            labels = [printable(label).strip() for block in _blocks(self.document, Fields) for label, _ in block.pairs]
+            widest = max([self.get_string_width(line) for label in labels for line in label.split("\n")] + [0])
+            self._labels_mm = min(max(widest + 2 * CELL_PAD_X + 2, 32), self.epw * 0.38)
+        return self._labels_mm
 
     def _columns(self, table: Table) -> tuple[list[str] | None, list[list[str]], list[float]]:
         """The table's header (None if it has none), rows and column widths in mm,
@@ -347,9 +376,11 @@ class _Pdf(FPDF):
             header_lines = [_capped(self._wrap(h, w - 2 * CELL_PAD_X, "th"), MAX_HEADER_LINES) for h, w in zip(header, widths)]
         header_height = self._row_height(header_lines, STYLES["th"].line) if header_lines else 0.0
 
+        header_aligns = [_align(h) for h in header or ()]
+
         def draw_header() -> None:
             if header_lines:
-                self._row(widths, header_lines, ["th"] * len(widths), STYLES["th"].line, boxed, fill=True)
+                self._row(widths, header_lines, ["th"] * len(widths), STYLES["th"].line, boxed, header_aligns, fill=True)
 
         first = [self._wrap(c, w - 2 * CELL_PAD_X, s) for c, w, s in zip(rows[0], widths, styles)] if rows else None
         first_need = header_height + (min(self._row_height(first, line), 2 * line + 2 * CELL_PAD_Y) if first else 0)
@@ -359,12 +390,13 @@ class _Pdf(FPDF):
         for index, row in enumerate(rows):
             cells = first if index == 0 else [self._wrap(c, w - 2 * CELL_PAD_X, s) for c, w, s in zip(row, widths, styles)]
             count = max([len(c) for c in cells] + [1])
+            aligns = [_align(text) for text in row]
             done = 0
             while done < count:
                 fits = int((self._room() - 2 * CELL_PAD_Y + 0.01) // line)
                 left = count - done
                 if left <= fits:
-                    self._row(widths, [c[done:] for c in cells], styles, line, boxed)
+                    self._row(widths, [c[done:] for c in cells], styles, line, boxed, aligns)
                     break
                 short = done == 0 and left <= max(page_capacity // 3, 6)
                 if fits < 2 or short:  # move the row whole, or start a split on a new page
@@ -373,25 +405,25 @@ class _Pdf(FPDF):
                         draw_header()
                         continue
                     fits = max(fits, 1)
-                self._row(widths, [c[done : done + fits] for c in cells], styles, line, boxed)
+                self._row(widths, [c[done : done + fits] for c in cells], styles, line, boxed, aligns)
                 done += fits
                 self._new_page()
                 draw_header()
 
-    def _row(self, widths, cells, styles, line: float, boxed: bool, fill: bool = False) -> None:
+    def _row(self, widths, cells, styles, line: float, boxed: bool, aligns, fill: bool = False) -> None:
         top = self.get_y()
         height = self._row_height(cells, line)
         x = self.l_margin
         self.set_line_width(0.2)
         self.set_draw_color(*RULE)
-        for width, lines, style in zip(widths, cells, styles):
+        for width, lines, style, align in zip(widths, cells, styles, aligns):
             if fill:
                 self.set_fill_color(*HEADER_FILL)
                 self.rect(x, top, width, height, "DF" if boxed else "F")
             elif boxed:
                 self.rect(x, top, width, height)
             self.set_y(top + CELL_PAD_Y)
-            self._lines(lines, style, x + CELL_PAD_X, width - 2 * CELL_PAD_X, line_height=line, breaks=False)
+            self._lines(lines, style, x + CELL_PAD_X, width - 2 * CELL_PAD_X, align, line_height=line, breaks=False)
             x += width
         if not boxed:
             self.line(self.l_margin, top + height, self.l_margin + sum(widths), top + height)
@@ -479,16 +511,21 @@ class _Pdf(FPDF):
         self.add_page()
 
 
-def _paragraphs(node) -> list[Paragraph]:
-    if isinstance(node, Paragraph):
+def _blocks(node, kind: type) -> list:
+    """Every block of type `kind` in a document, in order."""
+    if isinstance(node, kind):
         return [node]
     if isinstance(node, Document):
-        return _paragraphs(node.sections)
+        return _blocks(node.sections, kind)
     if isinstance(node, Section):
-        return _paragraphs(node.blocks)
+        return _blocks(node.blocks, kind)
     if isinstance(node, (tuple, list)):
-        return [p for item in node for p in _paragraphs(item)]
+        return [block for item in node for block in _blocks(item, kind)]
     return []
+
+
+def _align(text: str) -> str:
+    return "R" if is_rtl(text) else "L"
 
 
 def _widths(relative: list[float], total: float, least: float = 9.0) -> list[float]:

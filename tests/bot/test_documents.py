@@ -242,3 +242,32 @@ def test_printable_drops_emoji_and_keeps_words():
     assert printable("中") == REPLACEMENT  # a letter the font lacks is marked, not silently lost
     assert printable("می‌خواهم") == "می‌خواهم"  # the Persian zero-width non-joiner stays
     assert printable(None) == ""
+
+
+def test_a_heading_stays_on_the_page_of_what_it_heads():
+    # tables of irregular lengths, so that some heading falls near a page's foot
+    sections = tuple(
+        Section(f"Rubrik {n}", (Table((f"Kolumn {n}", "Vem"), tuple((f"rad {n}.{r}", "Åsa") for r in range(1 + n * 7 % 11))),))
+        for n in range(1, 41)
+    )
+    texts = _pages(render_pdf(_doc(sections=sections)))
+    assert len(texts) >= 10
+    for n in range(1, 41):
+        [page] = [i for i, text in enumerate(texts) if re.search(rf"Rubrik {n}\b", text)]
+        assert re.search(rf"Kolumn {n}\b", texts[page]), n
+
+
+def test_a_short_row_is_moved_whole_to_the_next_page_not_split():
+    rows = tuple((f"start{n}\nmitt{n}\nslut{n}", "x") for n in range(1, 80))
+    texts = _pages(render_pdf(_doc(Table(("Rad", "Värde"), rows))))
+    assert len(texts) >= 3
+    for n in range(1, 80):
+        pages = {i for i, text in enumerate(texts) for word in (f"start{n}", f"mitt{n}", f"slut{n}") if re.search(rf"\b{word}\b", text)}
+        assert len(pages) == 1, n
+
+
+def test_a_stamp_is_on_every_page():
+    document = replace(swedish_sip(), stamp="Utkast: väntar på samtycke")
+    texts = _pages(render_pdf(document))
+    assert len(texts) == 3
+    assert all("Utkast: väntar på samtycke" in text for text in texts)
