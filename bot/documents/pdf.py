@@ -75,7 +75,8 @@ CELL_PAD_Y = 1.3
 QUOTE_INDENT = 5.0
 MAX_COLUMNS = 16  # beyond this the columns get too narrow for a letter
 MAX_HEADER_LINES = 12  # a table header row must leave room for the rows
-MAX_SIGNATURE_LINES = 6
+SPACE_TO_SIGN = 13.0  # room above a signature line for a hand-written signature
+SIGNATURE_GAP = 12.0
 _LANGUAGE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
 
 
@@ -253,6 +254,8 @@ class _Pdf(FPDF):
         self._need(min(space + len(lines) * STYLES[style].line + 4 + lead, self._page_room()))
         if not self._at_top():
             self.set_y(self.get_y() + space)
+        # A bookmark per heading: the case record's PDF viewer lists the sections.
+        self.start_section(_shortened(one_line(text), 120), level=level, strict=False)
         self._lines(lines, style, self.l_margin, self.epw, align="R" if is_rtl(text) else "L")
         if level == 0:
             y = self.get_y() + 0.8
@@ -332,37 +335,48 @@ class _Pdf(FPDF):
         self.set_y(self.get_y() + 3.5)
 
     def _signatures(self, signatures: Signatures) -> None:
+        """Two signers side by side, each with a line to sign on, their name and
+        role under it and what was recorded (e.g. agreed in the bot, and when)."""
         entries = [(printable(name).strip(), printable(note).strip()) for name, note in signatures.lines or ()]
         if not entries:
             return
-        gap = 12.0
-        width = (self.epw - gap) / 2
+        width = (self.epw - SIGNATURE_GAP) / 2
         name_line, note_line = STYLES["sign_name"].line, STYLES["sign_note"].line
-        space_to_sign = 13.0
         self.set_y(self.get_y() + 1)
         for start in range(0, len(entries), 2):
             pair = entries[start : start + 2]
-            wrapped = [
-                (
-                    _capped(self._wrap(name, width, "sign_name"), MAX_SIGNATURE_LINES),
-                    _capped(self._wrap(note, width, "sign_note"), MAX_SIGNATURE_LINES),
-                )
-                for name, note in pair
-            ]
-            height = space_to_sign + 1.5 + max(len(n) * name_line + len(m) * note_line for n, m in wrapped) + 5
+            wrapped = [(self._wrap(name, width, "sign_name"), self._wrap(note, width, "sign_note")) for name, note in pair]
+            text_height = max(len(names) * name_line + len(notes) * note_line for names, notes in wrapped)
+            height = SPACE_TO_SIGN + 1.5 + text_height + 5
+            if height > self._page_room() / 3:
+                # A long name or note (a refusal in many words): one signer a row, the words flow on.
+                for name, note in pair:
+                    self._signature_alone(name, note)
+                continue
             self._need(height)
             top = self.get_y()
-            y_line = top + space_to_sign
             for column, (names, notes) in enumerate(wrapped):
-                x = self.l_margin + column * (width + gap)
-                self.set_draw_color(*INK)
-                self.set_line_width(0.3)
-                self.line(x, y_line, x + width, y_line)
-                self.set_y(y_line + 1.5)
+                x = self.l_margin + column * (width + SIGNATURE_GAP)
+                self._signature_line(x, top + SPACE_TO_SIGN, width)
                 self._lines(names, "sign_name", x, width)
                 self._lines(notes, "sign_note", x, width)
             self.set_y(top + height)
         self.set_y(self.get_y() + 1)
+
+    def _signature_alone(self, name: str, note: str) -> None:
+        names, notes = self._wrap(name, self.epw, "sign_name"), self._wrap(note, self.epw, "sign_note")
+        lead = min(len(names), 2) * STYLES["sign_name"].line + min(len(notes), 2) * STYLES["sign_note"].line
+        self._need(SPACE_TO_SIGN + 1.5 + lead)
+        self._signature_line(self.l_margin, self.get_y() + SPACE_TO_SIGN, (self.epw - SIGNATURE_GAP) / 2)
+        self._lines(names, "sign_name", self.l_margin, self.epw)
+        self._lines(notes, "sign_note", self.l_margin, self.epw)
+        self.set_y(self.get_y() + 5)
+
+    def _signature_line(self, x: float, y: float, width: float) -> None:
+        self.set_draw_color(*INK)
+        self.set_line_width(0.3)
+        self.line(x, y, x + width, y)
+        self.set_y(y + 1.5)
 
     # -- rows that may span pages ----------------------------------------------------------
 
@@ -541,6 +555,10 @@ def _widths(relative: list[float], total: float, least: float = 9.0) -> list[flo
         wide_sum = sum(w for w, n in zip(widths, narrow) if not n)
         widths = [least if n else rest * w / wide_sum for w, n in zip(widths, narrow)]
     return widths
+
+
+def _shortened(text: str, most: int) -> str:
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
 def _capped(lines: list[str], most: int) -> list[str]:

@@ -271,3 +271,23 @@ def test_a_stamp_is_on_every_page():
     texts = _pages(render_pdf(document))
     assert len(texts) == 3
     assert all("Utkast: väntar på samtycke" in text for text in texts)
+
+
+def test_sections_are_bookmarked():
+    reader = PdfReader(io.BytesIO(render_pdf(swedish_sip())))
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert titles[:3] == ["Om planen", "Närvarande och frånvarande", "Nulägesbeskrivning"]
+    nested = [item for item in reader.outline if isinstance(item, list)][0]
+    assert nested[0].title == "Elsa (med egna ord)"
+
+
+def test_a_long_refusal_in_the_signatures_is_kept_whole():
+    refusal = _numbered_words("skäl", 3000)
+    document = _doc(
+        Signatures((("Maria Ängström, vårdnadshavare", "Samtycker inte: " + refusal), ("Jörgen Ängström", "Samtyckte 3 dec 2026"))),
+        Paragraph("Efter."),
+    )
+    texts = _pages(render_pdf(document))
+    everything = "\n".join(texts)
+    assert [w for w in _words(everything) if w.startswith("skäl")] == refusal.split()
+    assert "Jörgen Ängström" in everything and "Samtyckte 3 dec 2026" in everything and "Efter." in everything
