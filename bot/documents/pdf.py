@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from fpdf import FPDF
@@ -22,61 +21,28 @@ from fpdf.enums import WrapMode
 
 from bot.documents.fonts import FALLBACK_FAMILY, FAMILY, FILES, font_path, oblique_covered
 from bot.documents.model import Document, Fields, Paragraph, Section, Signatures, Table, texts
+from bot.documents.styles import (
+    ACCENT,
+    CELL_PAD_X,
+    CELL_PAD_Y,
+    FOOTER_FROM_BOTTOM,
+    HEADER_FILL,
+    INK,
+    MARGIN_BOTTOM,
+    MARGIN_TOP,
+    MARGIN_X,
+    MAX_COLUMNS,
+    MAX_HEADER_LINES,
+    QUOTE_BAR,
+    QUOTE_INDENT,
+    RULE,
+    SIGNATURE_GAP,
+    SPACE_TO_SIGN,
+    STAMP,
+    STYLES,
+)
 from bot.documents.text import is_rtl, needs_shaping, one_line, printable
 
-PT = 25.4 / 72  # one point in millimetres
-
-
-@dataclass(frozen=True)
-class _Style:
-    font: str  # fpdf2 style letters: "", "B", "I", "BI"
-    size: float  # points
-    colour: tuple[int, int, int]
-    leading: float = 1.38  # line height / font size
-
-    @property
-    def line(self) -> float:
-        return self.size * PT * self.leading
-
-
-INK = (28, 28, 30)
-GREY = (96, 96, 100)
-LIGHT = (150, 150, 155)
-ACCENT = (30, 55, 90)  # a quiet dark blue for headings and rules
-RULE = (175, 175, 180)
-HEADER_FILL = (236, 238, 242)
-STAMP = (160, 30, 30)
-QUOTE_BAR = (120, 140, 170)
-
-STYLES = {
-    "title": _Style("B", 17, ACCENT, 1.25),
-    "subtitle": _Style("", 10.5, GREY),
-    "h1": _Style("B", 12.5, ACCENT, 1.3),
-    "h2": _Style("B", 10.5, INK, 1.3),
-    "body": _Style("", 10, INK),
-    "quote": _Style("I", 10, (45, 45, 50)),
-    "note": _Style("", 8.5, GREY),
-    "label": _Style("B", 9, GREY, 1.53),  # its line height matches "body"
-    "th": _Style("B", 9, INK),
-    "td": _Style("", 9, INK),
-    "sign_name": _Style("B", 9, INK),
-    "sign_note": _Style("", 8.5, GREY),
-    "running": _Style("", 8, LIGHT),
-    "stamp": _Style("B", 8.5, STAMP),
-    "footer": _Style("", 8, GREY),
-}
-
-MARGIN_X = 22.0
-MARGIN_TOP = 20.0
-MARGIN_BOTTOM = 22.0
-FOOTER_FROM_BOTTOM = 15.0
-CELL_PAD_X = 1.8
-CELL_PAD_Y = 1.3
-QUOTE_INDENT = 5.0
-MAX_COLUMNS = 16  # beyond this the columns get too narrow for a letter
-MAX_HEADER_LINES = 12  # a table header row must leave room for the rows
-SPACE_TO_SIGN = 13.0  # room above a signature line for a hand-written signature
-SIGNATURE_GAP = 12.0
 _LANGUAGE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
 
 
@@ -196,10 +162,11 @@ class _Pdf(FPDF):
         title = printable(self.document.title).strip()
         subtitle = printable(self.document.subtitle).strip()
         if title:
-            self._lines(self._wrap(title, self.epw, "title"), "title", self.l_margin, self.epw)
+            self._lines(self._wrap(title, self.epw, "title"), "title", self.l_margin, self.epw, _align(title))
         if subtitle:
             self.set_y(self.get_y() + 1)
-            self._lines(self._wrap(subtitle, self.epw, "subtitle"), "subtitle", self.l_margin, self.epw)
+            lines = self._wrap(subtitle, self.epw, "subtitle")
+            self._lines(lines, "subtitle", self.l_margin, self.epw, _align(subtitle))
         if title or subtitle:
             y = self.get_y() + 2.5
             self.set_draw_color(*ACCENT)
@@ -240,7 +207,7 @@ class _Pdf(FPDF):
             lines = max([len(self._wrap(h, w - 2 * CELL_PAD_X, "th")) for h, w in cells] + [0])
             return min(lines, MAX_HEADER_LINES) * STYLES["th"].line + 4 * CELL_PAD_Y + two_lines
         if isinstance(block, Signatures):
-            return 13 + 1.5 + 2 * STYLES["sign_name"].line + 5
+            return SPACE_TO_SIGN + 1.5 + 2 * STYLES["sign_name"].line + 5
         return two_lines + 2 * CELL_PAD_Y
 
     def _heading(self, text: str, level: int, lead: float = 0.0) -> None:
@@ -256,7 +223,7 @@ class _Pdf(FPDF):
             self.set_y(self.get_y() + space)
         # A bookmark per heading: the case record's PDF viewer lists the sections.
         self.start_section(_shortened(one_line(text), 120), level=level, strict=False)
-        self._lines(lines, style, self.l_margin, self.epw, align="R" if is_rtl(text) else "L")
+        self._lines(lines, style, self.l_margin, self.epw, _align(text))
         if level == 0:
             y = self.get_y() + 0.8
             self.set_draw_color(*RULE)
@@ -548,13 +515,15 @@ def _widths(relative: list[float], total: float, least: float = 9.0) -> list[flo
     if not relative:
         return []
     least = min(least, total / len(relative))
-    widths = [total * w / sum(relative) for w in relative]
-    narrow = [w < least for w in widths]
-    if any(narrow):
+    narrow = [False] * len(relative)
+    while True:  # widening one column narrows the others: repeat until none is too narrow
         rest = total - least * sum(narrow)
-        wide_sum = sum(w for w, n in zip(widths, narrow) if not n)
-        widths = [least if n else rest * w / wide_sum for w, n in zip(widths, narrow)]
-    return widths
+        wide_sum = sum(w for w, n in zip(relative, narrow) if not n)
+        widths = [least if n else rest * w / wide_sum for w, n in zip(relative, narrow)]
+        newly = [n or w < least - 1e-9 for w, n in zip(widths, narrow)]
+        if newly == narrow or all(newly):
+            return widths
+        narrow = newly
 
 
 def _shortened(text: str, most: int) -> str:
