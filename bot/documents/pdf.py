@@ -177,7 +177,12 @@ class _Pdf(FPDF):
     def _section(self, section: Section, level: int) -> None:
         blocks = section.blocks or ()
         self._heading(section.heading, level, self._lead(blocks[0], level + 1) if blocks else 0.0)
-        for block in blocks:
+        for index, block in enumerate(blocks):
+            if _is_note(block) and index + 1 < len(blocks) and not _is_note(blocks[index + 1]):
+                # A short note introduces what follows ("Maria, 3 Dec" above her words): keep them together.
+                note = self._wrap(printable(block.text).strip(), self.epw, "note")
+                if len(note) <= 3:
+                    self._need(len(note) * STYLES["note"].line + 2.2 + self._lead(blocks[index + 1], level + 1))
             if isinstance(block, Section):
                 self._section(block, level + 1)
             elif isinstance(block, Paragraph):
@@ -503,6 +508,10 @@ def _blocks(node, kind: type) -> list:
     if isinstance(node, (tuple, list)):
         return [block for item in node for block in _blocks(item, kind)]
     return []
+
+
+def _is_note(block) -> bool:
+    return isinstance(block, Paragraph) and block.style == "note"
 
 
 def _align(text: str) -> str:

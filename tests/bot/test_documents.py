@@ -291,3 +291,14 @@ def test_a_long_refusal_in_the_signatures_is_kept_whole():
     everything = "\n".join(texts)
     assert [w for w in _words(everything) if w.startswith("skäl")] == refusal.split()
     assert "Jörgen Ängström" in everything and "Samtyckte 3 dec 2026" in everything and "Efter." in everything
+
+
+def test_a_short_note_stays_with_the_quote_it_introduces():
+    blocks = []
+    for n in range(1, 41):
+        blocks += [Paragraph(f"Person{n}, 3 dec 2026", "note"), Paragraph(f"citat{n} " + "ord " * (5 + n * 13 % 40), "quote")]
+    texts = _pages(render_pdf(_doc(*blocks)))
+    assert len(texts) >= 3
+    for n in range(1, 41):
+        [page] = [i for i, text in enumerate(texts) if re.search(rf"\bPerson{n},", text)]
+        assert re.search(rf"\bcitat{n}\b", texts[page]), n
