@@ -89,11 +89,13 @@ def texts(node: object) -> list[str]:
     if isinstance(node, Section):
         return texts((node.heading, node.blocks))
     if isinstance(node, Paragraph):
-        return [node.text]
+        return texts(node.text)
     if isinstance(node, Fields):
         return texts(node.pairs)
     if isinstance(node, Table):
         return texts((node.header, node.rows))
     if isinstance(node, Signatures):
         return texts(node.lines)
+    if isinstance(node, (int, float)):  # a number where a string belongs is printed as one
+        return [str(node)]
     return []

@@ -302,3 +302,16 @@ def test_a_short_note_stays_with_the_quote_it_introduces():
     for n in range(1, 41):
         [page] = [i for i, text in enumerate(texts) if re.search(rf"\bPerson{n},", text)]
         assert re.search(rf"\bcitat{n}\b", texts[page]), n
+
+
+def test_values_that_are_not_strings_are_printed_not_crashed_on():
+    document = _doc(
+        Table(("Mål", "Nu"), (("Skolan", 5), ("Morgnar", None))),
+        Fields((("Version", 3), ("Plats", None))),
+        Paragraph(None),
+        stamp=None,
+        page_label=None,
+    )
+    texts = _pages(render_pdf(document))
+    assert "Skolan 5" in texts[0] and "Version 3" in texts[0]
+    assert "1 / 1" in texts[0]  # no page label given: a plain "1 / 1"
