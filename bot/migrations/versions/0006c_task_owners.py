@@ -11,7 +11,7 @@ from alembic import op
 import bot.db.models
 
 revision = '0006c'
-down_revision = '0005'
+down_revision = '0006a_inbox'
 branch_labels = None
 depends_on = None
 
