@@ -60,13 +60,12 @@ async def register_defaults(bot: Bot, default_locale: str) -> None:
         await bot.set_my_commands(menu(EVERYONE, language), scope=BotCommandScopeDefault(), language_code=language)
 
 
-async def register_menus(bot: Bot, sessionmaker, default_locale: str, *, tries: int = MENU_TRIES,
-                         first_wait: float = MENU_FIRST_WAIT) -> bool:
+async def register_menus(bot: Bot, sessionmaker, default_locale: str) -> bool:
     """Everyone's menus and the coordinators', run in the background at
     start-up: if Telegram cannot take them (a network error, a 5xx), say so
     once and try again a few times, later each time; the bot serves people
     meanwhile. True once they are set."""
-    wait = first_wait
+    tries, wait = MENU_TRIES, MENU_FIRST_WAIT
     for attempt in range(1, tries + 1):
         try:
             await register_defaults(bot, default_locale)
