@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 STOP_GRACE = 5.0  # seconds a stopping sender waits for the calls under way
 LEASE = timedelta(seconds=30)  # how long a crashed sender's claim blocks its chats
-MAX_ATTEMPTS = 15  # with backoff capped at 5 minutes: about an hour of trying
+MAX_ATTEMPTS = 15  # the 15th failure gives up: with backoff capped at 5 minutes, about 40 minutes of trying
 BATCH = 200  # chats per claim
 PER_CHAT = 10  # messages per chat per claim: at ~1/s, well inside the lease
 
