@@ -21,7 +21,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import aliased
 from telegram import Bot, InlineKeyboardMarkup, InputFile
@@ -39,6 +39,7 @@ LEASE = timedelta(seconds=30)  # how long a crashed sender's claim blocks its ch
 MAX_ATTEMPTS = 15  # the 15th failure gives up: with backoff capped at 5 minutes, about 40 minutes of trying
 BATCH = 200  # chats per claim
 PER_CHAT = 10  # messages per chat per claim: at ~1/s, well inside the lease
+CLAIM_LOCK = 0x6F7574626F78  # the PostgreSQL advisory lock that makes claims take turns
 
 
 def _utcnow() -> datetime:
@@ -139,6 +140,11 @@ class OutboxSender:
             ~behind_a_waiting_one,
         )
         async with self.sessionmaker() as session, session.begin():
+            if session.bind.dialect.name == "postgresql":
+                # One claim at a time across processes, so a claim sees every
+                # chat another has just taken (and no message written meanwhile
+                # to such a chat is taken by a second sender).
+                await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
             busy = select(OutboxMessage.chat_id).where(
                 OutboxMessage.status == "pending", OutboxMessage.claimed_until >= now
             )
@@ -221,11 +227,11 @@ class OutboxSender:
             await self._blocked(row.chat_id)
             return False
         except BadRequest as exc:
-            text = exc.message.lower()
-            if "not modified" in text:
+            why = exc.message.lower()
+            if "not modified" in why:
                 await self._finish(row.id, status="sent")
                 return True
-            if "chat not found" in text:
+            if "chat not found" in why:
                 await self._undeliverable(row.chat_id, exc.message)
                 return False
             log.warning("outbox %s %s refused: %s", row.id, row.method, exc.message)

@@ -246,3 +246,45 @@ async def test_a_reply_quoting_an_answer_waits_sealed_and_ends_without_it(emulat
             failed = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed")))
         assert failed and all(r.payload is None and r.blob is None for r in failed)
         assert marker.encode() not in await _outbox_content(runtime.sessionmaker)
+
+
+async def test_two_senders_claiming_at_the_same_moment_never_share_a_chat(emulator, database_url, sessionmaker):
+    """Several processes on one PostgreSQL database: while one sender's claim
+    of a chat is not yet committed, another must not take a message written
+    to that chat just then (it would overtake the first sender's ones)."""
+    if database_url.startswith("sqlite"):
+        return  # one process per SQLite file: its writes are one at a time anyway
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bot.db.engine import make_engine
+
+    claimed, release = asyncio.Event(), asyncio.Event()
+
+    class HeldBeforeCommit(AsyncSession):
+        async def execute(self, statement, *args, **kwargs):
+            result = await super().execute(statement, *args, **kwargs)
+            if getattr(statement, "is_update", False) and "claim" in str(statement) and not claimed.is_set():
+                claimed.set()
+                await release.wait()  # the claim is made, its transaction still open
+            return result
+
+    now = datetime.now(timezone.utc)
+    async with sessionmaker() as session, session.begin():
+        session.add_all([_message(2, n, 1, now) for n in range(3)])
+    engine = make_engine(database_url)
+    try:
+        async with Bot(emulator.token, base_url=emulator.base_url) as bot:
+            first = OutboxSender(async_sessionmaker(engine, class_=HeldBeforeCommit, expire_on_commit=False),
+                                 bot, RateLimits(30, 50))
+            first_claim = asyncio.create_task(first._claim())
+            await claimed.wait()
+            async with sessionmaker() as session, session.begin():
+                session.add(_message(2, 3, 1, now))  # written while the claim is under way
+            second_claim = asyncio.create_task(OutboxSender(sessionmaker, bot, RateLimits(30, 50))._claim())
+            await asyncio.sleep(0.5)  # the second claim is under way too
+            release.set()
+            (held,) = await first_claim
+            assert [row.payload["text"] for row in held] == ["2:0:1", "2:1:1", "2:2:1"]
+            assert await second_claim == []  # the chat is the first sender's until it is done
+    finally:
+        await engine.dispose()
