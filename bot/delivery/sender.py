@@ -21,7 +21,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy import String, and_, cast, exists, func, null, or_, select, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import aliased
 from telegram import Bot, InlineKeyboardMarkup, InputFile
@@ -76,6 +76,10 @@ class OutboxSender:
         fresh reply never waits for a slow bulk send to another chat; but
         claim no more than can be sent well within a lease."""
         in_flight: dict[asyncio.Task, list[OutboxMessage]] = {}
+        try:
+            await self.forget_finished()
+        except Exception:  # the database went away for a moment: the next start does it
+            log.exception("outbox: could not clear finished messages")
         while not stopping.is_set():
             self._wake.clear()  # before looking, so a wake-up during the look is not lost
             chats = []
@@ -110,6 +114,18 @@ class OutboxSender:
                     .where(OutboxMessage.claim.in_(claims), OutboxMessage.status == "pending")
                     .values(claim=None, claimed_until=None)
                 )
+
+    async def forget_finished(self) -> int:
+        """Drop the text and file of messages finished before this version
+        kept none (they stayed with failed and undeliverable ones)."""
+        async with self.sessionmaker() as session, session.begin():
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status != "pending",
+                       or_(cast(OutboxMessage.payload, String) != "null", OutboxMessage.blob.is_not(None)))
+                .values(payload=null(), blob=None)
+            )
+        return result.rowcount
 
     async def drain_once(self) -> int:
         """Send what is due now and wait for it (tests, benchmarks, `purge`)."""
@@ -292,7 +308,7 @@ class OutboxSender:
         values = {"status": status, "claim": None, "claimed_until": None}
         if status != "pending":
             # Sent or given up: either way we keep no copy of the text or the file.
-            values.update(payload=None, blob=None)
+            values.update(payload=null(), blob=None)
         if status == "sent":
             values.update(sent_at=self.clock(), telegram_message_id=message_id)
         if not_before is not None:
@@ -320,7 +336,7 @@ class OutboxSender:
         async with self.sessionmaker() as session, session.begin():
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
-                .values(status="blocked", claim=None, claimed_until=None, payload=None, blob=None)
+                .values(status="blocked", claim=None, claimed_until=None, payload=null(), blob=None)
             )
             await session.execute(update(Person).where(Person.chat_id == chat_id, Person.blocked_at.is_(None))
                                   .values(blocked_at=self.clock()))
@@ -329,6 +345,6 @@ class OutboxSender:
         async with self.sessionmaker() as session, session.begin():
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
-                .values(status="undeliverable", claim=None, claimed_until=None, payload=None, blob=None,
+                .values(status="undeliverable", claim=None, claimed_until=None, payload=null(), blob=None,
                         last_error=error[:200])
             )

@@ -288,3 +288,24 @@ async def test_two_senders_claiming_at_the_same_moment_never_share_a_chat(emulat
             assert await second_claim == []  # the chat is the first sender's until it is done
     finally:
         await engine.dispose()
+
+
+async def test_texts_left_with_finished_messages_by_an_older_version_are_dropped_at_start(emulator, sessionmaker):
+    now = datetime.now(timezone.utc)
+    async with sessionmaker() as session, session.begin():
+        failed, gone, sent = _message(2, 0, 1, now), _message(3, 0, 1, now), _message(4, 0, 1, now)
+        failed.status, gone.status, gone.blob, sent.status = "failed", "undeliverable", b"BEGIN:VCALENDAR", "sent"
+        session.add_all([failed, gone, sent])
+    async with sessionmaker() as session, session.begin():
+        await session.execute(text("UPDATE outbox SET payload = NULL WHERE status = 'sent'"))
+
+    async def nothing_kept():
+        return b"2:0:1" not in await _outbox_content(sessionmaker) and b"VCALENDAR" not in await _outbox_content(sessionmaker)
+
+    async with Bot(emulator.token, base_url=emulator.base_url) as bot:
+        sender = OutboxSender(sessionmaker, bot, RateLimits(30, 50))
+        await _run_until(sender, nothing_kept)
+        assert await sender.forget_finished() == 0  # once is enough
+    async with sessionmaker() as session:
+        kept = (await session.execute(text("SELECT status, payload, blob FROM outbox ORDER BY id"))).all()
+    assert [tuple(row) for row in kept] == [("failed", None, None), ("undeliverable", None, None), ("sent", None, None)]
