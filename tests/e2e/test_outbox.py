@@ -35,16 +35,20 @@ async def _started(emulator, *ids):
     return users
 
 
+async def _eventually(predicate, timeout=20.0):
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not await predicate():
+        assert loop.time() < end, "the outbox did not get there in time"
+        await asyncio.sleep(0.05)
+
+
 async def _run_until(sender, predicate, timeout=20.0):
     """Run the sender's own loop (claims, retries, leases) until `predicate()` holds."""
     stopping = asyncio.Event()
     task = asyncio.create_task(sender.run(stopping))
     try:
-        loop = asyncio.get_running_loop()
-        end = loop.time() + timeout
-        while not await predicate():
-            assert loop.time() < end, "the outbox did not get there in time"
-            await asyncio.sleep(0.05)
+        await _eventually(predicate, timeout)
     finally:
         stopping.set()
         await task
@@ -229,19 +233,14 @@ async def test_a_reply_quoting_an_answer_waits_sealed_and_ends_without_it(emulat
         async def tried():
             return any(c.status == 502 and c.params.get("chat_id") in (cia.user_id, str(cia.user_id))
                        for c in emulator.calls[before:])
-        while not await tried():
-            await asyncio.sleep(0.05)
+        await _eventually(tried)
         async with runtime.sessionmaker() as session:
             waiting = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")))
         # Sealed, all but the removal of old buttons (a message id, nobody's words).
         assert waiting and all(set(r.payload) == {"sealed"} or r.method == "editMessageReplyMarkup" for r in waiting)
         assert marker.encode() not in await _outbox_content(runtime.sessionmaker)
         runtime.sender.max_attempts = 2  # give up soon
-        loop = asyncio.get_running_loop()
-        end = loop.time() + 20
-        while await _nothing_pending(runtime.sessionmaker)() is False:
-            assert loop.time() < end
-            await asyncio.sleep(0.1)
+        await _eventually(_nothing_pending(runtime.sessionmaker))
         async with runtime.sessionmaker() as session:
             failed = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed")))
         assert failed and all(r.payload is None and r.blob is None for r in failed)
