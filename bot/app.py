@@ -17,11 +17,7 @@ from telegram.ext import (
 )
 
 from bot import handlers
-from bot.commands import (
-    register_all_coordinators,
-    register_coordinator,
-    register_defaults,
-)
+from bot.commands import register_coordinator, register_menus
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.models import Person
@@ -86,6 +82,7 @@ class Runtime:
         self.poller: Poller | None = None
         self.dispatcher: Dispatcher | None = None
         self.scheduler: Scheduler | None = None
+        self.menus: asyncio.Task | None = None  # setting the command menus, in the background
 
     async def start(self) -> None:
         await self.application.initialize()
@@ -105,7 +102,7 @@ class Runtime:
                              default_locale=self.settings.default_locale, sealer=sealer,
                              planner=Planner(self.models, timing), **self._engine_options)
         limits = RateLimits(self.settings.send_rate_global, self.settings.send_rate_per_chat)
-        self.sender = OutboxSender(self.sessionmaker, self.application.bot, limits)
+        self.sender = OutboxSender(self.sessionmaker, self.application.bot, limits, sealer=sealer)
         self.poller = Poller(self.sessionmaker, self.application, timeout=self.settings.poll_timeout, sealer=sealer)
         self.dispatcher = Dispatcher(self.sessionmaker, self.application, on_failure=self._apologise, sealer=sealer)
         self.scheduler = Scheduler(self.sessionmaker, models=self.models, timing=timing,
@@ -116,8 +113,8 @@ class Runtime:
         data["engine"] = self.engine
         data["wake_sender"] = self.sender.wake
         data["refresh_commands"] = self._refresh_commands
-        await register_defaults(self.application.bot, self.settings.default_locale)
-        await register_all_coordinators(self.application.bot, self.sessionmaker, self.settings.default_locale)
+        self.menus = asyncio.create_task(
+            register_menus(self.application.bot, self.sessionmaker, self.settings.default_locale), name="menus")
         self.tasks = [
             asyncio.create_task(self._supervised(lambda: self.poller.run(self.stopping, self.dispatcher.wake)), name="poller"),
             asyncio.create_task(self._supervised(lambda: self.dispatcher.run(self.stopping)), name="dispatcher"),
@@ -145,7 +142,9 @@ class Runtime:
         for task in self.tasks:
             if task.get_name() == "poller":
                 task.cancel()  # it may sit in a long poll; its offset is already stored
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.menus is not None:
+            self.menus.cancel()
+        await asyncio.gather(*self.tasks, *([self.menus] if self.menus else []), return_exceptions=True)
         await self.application.shutdown()
         await self.db.dispose()
 
@@ -161,6 +160,6 @@ class Runtime:
         language = resolve_locale(person.language if person else None, person.telegram_language if person else None,
                                   self.settings.default_locale)
         message = reply(_("Sorry, something went wrong on our side and I could not handle your last message. Please try again in a moment."))
-        for row in outbox_rows(message, chat_id, language, 0, datetime.now(timezone.utc)):
+        for row in outbox_rows(message, chat_id, language, 0, datetime.now(timezone.utc), sealer=self.engine.sealer):
             session.add(row)
         self.sender.wake()

@@ -1,12 +1,15 @@
-"""The command menus Telegram shows, per language and per role."""
+"""The command menus Telegram shows, per language and per role.
+
+A menu is a convenience (a typed command works without one): failing to set
+one never stops the bot or a reply."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy import select
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
-from telegram.error import TelegramError
 
 from bot.config import SUPPORTED_LOCALES
 from bot.db.models import Person
@@ -14,6 +17,9 @@ from bot.i18n import render, resolve_locale
 from flows.text import _
 
 log = logging.getLogger(__name__)
+
+MENU_TRIES = 5
+MENU_FIRST_WAIT = 10.0  # seconds before the second try; doubled before each next one
 
 EVERYONE = (
     ("prep", _("Prepare for your meeting")),
@@ -54,11 +60,36 @@ async def register_defaults(bot: Bot, default_locale: str) -> None:
         await bot.set_my_commands(menu(EVERYONE, language), scope=BotCommandScopeDefault(), language_code=language)
 
 
+async def register_menus(bot: Bot, sessionmaker, default_locale: str) -> bool:
+    """Everyone's menus and the coordinators', run in the background at
+    start-up: if Telegram cannot take them (a network error, a 5xx), say so
+    once and try again a few times, later each time; the bot serves people
+    meanwhile. True once they are set."""
+    tries, wait = MENU_TRIES, MENU_FIRST_WAIT
+    for attempt in range(1, tries + 1):
+        try:
+            await register_defaults(bot, default_locale)
+            await register_all_coordinators(bot, sessionmaker, default_locale)
+        except Exception as exc:
+            if attempt == 1:
+                log.warning("could not set the command menus (%s: %s); trying again in the background",
+                            type(exc).__name__, exc)
+            if attempt < tries:
+                await asyncio.sleep(wait)
+                wait *= 2
+            continue
+        if attempt > 1:
+            log.info("the command menus are set (try %d)", attempt)
+        return True
+    log.error("gave up setting the command menus after %d tries; the next start tries again", tries)
+    return False
+
+
 async def register_coordinator(bot: Bot, chat_id: int, language: str) -> None:
     try:
         await bot.set_my_commands(menu(COORDINATOR, language), scope=BotCommandScopeChat(chat_id))
-    except TelegramError as exc:  # a menu is a convenience; never fail a start-up for it
-        log.warning("could not set coordinator commands: %s", exc)
+    except Exception as exc:  # a menu is a convenience; never fail a reply or a start-up for it
+        log.warning("could not set coordinator commands (%s: %s)", type(exc).__name__, exc)
 
 
 async def register_all_coordinators(bot: Bot, sessionmaker, default_locale: str) -> None:

@@ -168,7 +168,7 @@ class Engine:
                 language = own_language
             else:
                 language = languages.get(chat_id, self.default_locale)
-            session.add_all(outbox_rows(reply, chat_id, language, version, now))
+            session.add_all(outbox_rows(reply, chat_id, language, version, now, sealer=self.sealer))
 
     async def _languages_of(self, session, chat_ids: set[int]) -> dict[int, str]:
         """Each reader's language, in one query however many are told (a broadcast)."""

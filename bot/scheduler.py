@@ -174,7 +174,7 @@ class Scheduler:
 
     def _enqueue(self, session, message, person: Person, now: datetime) -> None:
         language = resolve_locale(person.language, person.telegram_language, self.default_locale)
-        for row in outbox_rows(message, person.chat_id, language, 0, now):
+        for row in outbox_rows(message, person.chat_id, language, 0, now, sealer=self.sealer):
             session.add(row)
 
     async def _task_reminder(self, session, job: Job, now: datetime) -> int:

@@ -11,7 +11,9 @@ import segno
 
 from bot.db.models import OutboxMessage
 from bot.delivery.calendar import ics_bytes, ics_filename
+from bot.delivery.sealed import seal_row
 from bot.i18n import format_moment, render, render_parts
+from bot.storage.sealing import Sealer
 from flows.answers import KIND_NAMES
 from flows.outcome import FeedbackChart, NetworkMap, Reply
 from flows.router import stamp
@@ -91,7 +93,10 @@ def qr_png(url: str) -> bytes:
     return buffer.getvalue()
 
 
-def outbox_rows(reply: Reply, chat_id: int, language: str, version: int, now) -> list[OutboxMessage]:
+def outbox_rows(reply: Reply, chat_id: int, language: str, version: int, now,
+                sealer: Sealer | None = None) -> list[OutboxMessage]:
+    """The rows for one reply; with a key, their texts and files are sealed
+    before they reach the database (they may quote what people wrote)."""
     rows = _rows(reply, chat_id, language, version, now)
     if reply.calendar is not None:
         payload = {"filename": ics_filename(reply.calendar, language), "caption": render(reply.calendar.title, language)[:MAX_CAPTION],
@@ -100,7 +105,7 @@ def outbox_rows(reply: Reply, chat_id: int, language: str, version: int, now) ->
                                   chat_id=chat_id, priority=reply.priority, created_at=now, not_before=now))
     for row in rows:
         row.broadcast_ref = reply.broadcast
-    return rows
+    return [seal_row(row, sealer) for row in rows]
 
 
 def _rows(reply: Reply, chat_id: int, language: str, version: int, now) -> list[OutboxMessage]:
@@ -170,6 +175,7 @@ def map_png(picture: NetworkMap, language: str) -> bytes:
 
 
 def clear_buttons_row(chat_id: int, message_id: int, now) -> OutboxMessage:
+    """Removes a message's buttons: a message id and nothing anyone wrote."""
     return OutboxMessage(
         chat_id=chat_id, method="editMessageReplyMarkup", priority=0, created_at=now, not_before=now,
         payload={"message_id": message_id, "reply_markup": {"inline_keyboard": []}},

@@ -4,7 +4,14 @@ Several senders (processes) may run against one PostgreSQL database: a sender
 claims whole chats with a lease, so one chat's messages keep their order and
 no message is sent by two senders. A crash leaves claims that simply expire.
 Sending is at-least-once: a kill between Telegram's answer and our commit can
-repeat that one message, nothing else."""
+repeat that one message, nothing else.
+
+Order: per chat, nothing overtakes a waiting message of the same or a more
+urgent priority. A message that failed waits (backs off) with every later
+message of its chat of the same or a less urgent priority behind it; only a
+more urgent one (a reply passing bulk) may go first. Every failure is
+counted; after `max_attempts` the message is given up (`failed`). Whatever
+the outcome, a finished row keeps no text and no file."""
 
 from __future__ import annotations
 
@@ -12,28 +19,27 @@ import asyncio
 import logging
 import secrets
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import String, and_, cast, exists, func, null, or_, select, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import aliased
 from telegram import Bot, InlineKeyboardMarkup, InputFile
-from telegram.error import (
-    BadRequest,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.db.models import OutboxMessage, Person
 from bot.delivery.limits import RateLimits, retry_seconds
+from bot.delivery.sealed import opened
+from bot.storage.sealing import Sealer
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE = 5.0  # seconds a stopping sender waits for the calls under way
 LEASE = timedelta(seconds=30)  # how long a crashed sender's claim blocks its chats
-MAX_ATTEMPTS = 15  # with backoff capped at 5 minutes: about an hour of trying
+MAX_ATTEMPTS = 15  # the 15th failure gives up: with backoff capped at 5 minutes, about 40 minutes of trying
 BATCH = 200  # chats per claim
 PER_CHAT = 10  # messages per chat per claim: at ~1/s, well inside the lease
+CLAIM_LOCK = 0x6F7574626F78  # the PostgreSQL advisory lock that makes claims take turns
 
 
 def _utcnow() -> datetime:
@@ -45,11 +51,16 @@ def backoff(attempts: int) -> float:
 
 
 class OutboxSender:
-    def __init__(self, sessionmaker: async_sessionmaker, bot: Bot, limits: RateLimits, *, clock=_utcnow, concurrency: int = 16):
+    def __init__(self, sessionmaker: async_sessionmaker, bot: Bot, limits: RateLimits, *, clock=_utcnow,
+                 concurrency: int = 16, sealer: Sealer | None = None, max_attempts: int = MAX_ATTEMPTS,
+                 retry_delay: Callable[[int], float] = backoff):
         self.sessionmaker = sessionmaker
         self.bot = bot
         self.limits = limits
         self.clock = clock
+        self.sealer = sealer or Sealer()
+        self.max_attempts = max_attempts
+        self.retry_delay = retry_delay  # seconds to wait after the n-th failure
         # Rows claimed but not yet sent: about ten seconds' worth at the global rate.
         self.in_flight_limit = max(30, int(limits.global_rate * 10))
         self._wake = asyncio.Event()
@@ -65,6 +76,10 @@ class OutboxSender:
         fresh reply never waits for a slow bulk send to another chat; but
         claim no more than can be sent well within a lease."""
         in_flight: dict[asyncio.Task, list[OutboxMessage]] = {}
+        try:
+            await self.forget_finished()
+        except Exception:  # the database went away for a moment: the next start does it
+            log.exception("outbox: could not clear finished messages")
         while not stopping.is_set():
             self._wake.clear()  # before looking, so a wake-up during the look is not lost
             chats = []
@@ -100,6 +115,18 @@ class OutboxSender:
                     .values(claim=None, claimed_until=None)
                 )
 
+    async def forget_finished(self) -> int:
+        """Drop the text and file of messages finished before this version
+        kept none (they stayed with failed and undeliverable ones)."""
+        async with self.sessionmaker() as session, session.begin():
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status != "pending",
+                       or_(cast(OutboxMessage.payload, String) != "null", OutboxMessage.blob.is_not(None)))
+                .values(payload=null(), blob=None)
+            )
+        return result.rowcount
+
     async def drain_once(self) -> int:
         """Send what is due now and wait for it (tests, benchmarks, `purge`)."""
         chats = await self._claim()
@@ -112,12 +139,28 @@ class OutboxSender:
         were claimed again are recognised, even by this same process."""
         now = self.clock()
         token = secrets.token_hex(8)
+        earlier = aliased(OutboxMessage)
+        # An earlier message of the chat, as urgent or more, that waits after a
+        # failure: nothing may overtake it.
+        behind_a_waiting_one = exists().where(
+            earlier.chat_id == OutboxMessage.chat_id,
+            earlier.status == "pending",
+            earlier.priority <= OutboxMessage.priority,
+            earlier.id < OutboxMessage.id,
+            earlier.not_before > now,
+        )
         claimable = and_(
             OutboxMessage.status == "pending",
             OutboxMessage.not_before <= now,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            ~behind_a_waiting_one,
         )
         async with self.sessionmaker() as session, session.begin():
+            if session.bind.dialect.name == "postgresql":
+                # One claim at a time across processes, so a claim sees every
+                # chat another has just taken (and no message written meanwhile
+                # to such a chat is taken by a second sender).
+                await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
             busy = select(OutboxMessage.chat_id).where(
                 OutboxMessage.status == "pending", OutboxMessage.claimed_until >= now
             )
@@ -151,7 +194,14 @@ class OutboxSender:
         return [chat_rows[:PER_CHAT] for chat_rows in by_chat.values() if chat_rows]
 
     async def _send_chat(self, rows: list[OutboxMessage]) -> None:
-        """One chat's messages, in order; stop at the first that must wait."""
+        try:
+            await self._send_in_order(rows)
+        except Exception:  # the database went away: the claims run out and the chat is tried again, in order
+            log.exception("outbox: sending to a chat stopped")
+
+    async def _send_in_order(self, rows: list[OutboxMessage]) -> None:
+        """One chat's messages, in order; stop at the first that must wait
+        (the rest wait behind it: the claim will not take them before it)."""
         for i, row in enumerate(rows):
             if self._stopping:
                 await self._release(rows[i:])
@@ -193,44 +243,57 @@ class OutboxSender:
             await self._blocked(row.chat_id)
             return False
         except BadRequest as exc:
-            text = exc.message.lower()
-            if "not modified" in text:
+            why = exc.message.lower()
+            if "not modified" in why:
                 await self._finish(row.id, status="sent")
                 return True
-            if "chat not found" in text:
+            if "chat not found" in why:
                 await self._undeliverable(row.chat_id, exc.message)
                 return False
             log.warning("outbox %s %s refused: %s", row.id, row.method, exc.message)
             await self._finish(row.id, status="failed", error=exc.message)
             return True
-        except (NetworkError, TelegramError, OSError) as exc:
-            attempts = row.attempts + 1
-            if attempts >= MAX_ATTEMPTS:
-                log.error("outbox %s gave up after %d attempts: %s", row.id, attempts, exc)
-                await self._finish(row.id, status="failed", error=str(exc), attempts=attempts)
-                return True
-            delay = backoff(attempts)
-            await self._finish(row.id, not_before=self.clock() + timedelta(seconds=delay), error=str(exc), attempts=attempts)
-            return False
+        except Exception as exc:  # a 5xx, the network, an answer we cannot read, a bug: all count
+            return await self._failed(row, exc)
         message_id = getattr(message, "message_id", None)
         await self._finish(row.id, status="sent", message_id=message_id)
         self.sent += 1
         return True
 
+    async def _failed(self, row: OutboxMessage, exc: Exception) -> bool:
+        """Count the failure and wait before the next try (the chat's later
+        messages wait too), or give the message up at the limit. Logged on
+        the first failure and on giving up, never with the message's text."""
+        attempts = row.attempts + 1
+        expected = isinstance(exc, (TelegramError, OSError))
+        error = str(exc) if expected else f"{type(exc).__name__}: {exc}"
+        if attempts >= self.max_attempts:
+            log.error("outbox %s %s gave up after %d attempts: %s", row.id, row.method, attempts, error)
+            await self._finish(row.id, status="failed", error=error, attempts=attempts)
+            return True
+        if attempts == 1:
+            # An unexpected error is a bug (ours or a library's): its traceback helps.
+            log.warning("outbox %s %s failed, will try again: %s", row.id, row.method, error, exc_info=not expected)
+        else:
+            log.debug("outbox %s %s failed again (%d): %s", row.id, row.method, attempts, error)
+        delay = self.retry_delay(attempts)
+        await self._finish(row.id, not_before=self.clock() + timedelta(seconds=delay), error=error, attempts=attempts)
+        return False
+
     async def _call(self, row: OutboxMessage):
-        p = dict(row.payload or {})
+        p, blob = opened(row, self.sealer)
         markup = InlineKeyboardMarkup.de_json(p["reply_markup"], self.bot) if p.get("reply_markup") else None
         if row.method == "sendMessage":
             return await self.bot.send_message(row.chat_id, p["text"], parse_mode=p.get("parse_mode"),
                                                reply_markup=markup, disable_web_page_preview=True)
         if row.method == "sendPhoto":
-            return await self.bot.send_photo(row.chat_id, InputFile(row.blob, filename=p.get("filename", "picture.png")),
+            return await self.bot.send_photo(row.chat_id, InputFile(blob, filename=p.get("filename", "picture.png")),
                                              caption=p.get("caption"), parse_mode=p.get("parse_mode"), reply_markup=markup)
         if row.method == "sendVoice":
             return await self.bot.send_voice(row.chat_id, p["voice"], caption=p.get("caption"),
                                              parse_mode=p.get("parse_mode"), reply_markup=markup)
         if row.method == "sendDocument":
-            return await self.bot.send_document(row.chat_id, InputFile(row.blob, filename=p.get("filename", "file")),
+            return await self.bot.send_document(row.chat_id, InputFile(blob, filename=p.get("filename", "file")),
                                                 caption=p.get("caption"), parse_mode=p.get("parse_mode"), reply_markup=markup)
         if row.method == "editMessageText":
             return await self.bot.edit_message_text(p["text"], chat_id=row.chat_id, message_id=p["message_id"],
@@ -243,9 +306,11 @@ class OutboxSender:
     async def _finish(self, row_id: int, *, status: str = "pending", not_before=None, error=None,
                       attempts=None, message_id=None) -> None:
         values = {"status": status, "claim": None, "claimed_until": None}
+        if status != "pending":
+            # Sent or given up: either way we keep no copy of the text or the file.
+            values.update(payload=null(), blob=None)
         if status == "sent":
-            # The text has reached the person; we keep no copy of it.
-            values.update(sent_at=self.clock(), payload=None, blob=None, telegram_message_id=message_id)
+            values.update(sent_at=self.clock(), telegram_message_id=message_id)
         if not_before is not None:
             values["not_before"] = not_before
         if error is not None:
@@ -271,7 +336,7 @@ class OutboxSender:
         async with self.sessionmaker() as session, session.begin():
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
-                .values(status="blocked", claim=None, claimed_until=None, payload=None, blob=None)
+                .values(status="blocked", claim=None, claimed_until=None, payload=null(), blob=None)
             )
             await session.execute(update(Person).where(Person.chat_id == chat_id, Person.blocked_at.is_(None))
                                   .values(blocked_at=self.clock()))
@@ -280,5 +345,6 @@ class OutboxSender:
         async with self.sessionmaker() as session, session.begin():
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
-                .values(status="undeliverable", claim=None, claimed_until=None, last_error=error[:200])
+                .values(status="undeliverable", claim=None, claimed_until=None, payload=null(), blob=None,
+                        last_error=error[:200])
             )

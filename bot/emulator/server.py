@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 SENDING = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendVoice", "editMessageText",
                      "editMessageCaption", "editMessageReplyMarkup"})
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
+SCRIPTED_ANSWERS = frozenset({"502", "not json", "unparsable"})
+_NOT_JSON = "<html><body><h1>502 Bad Gateway</h1></body></html>"  # what a broken proxy answers
 # Parameters Telegram expects JSON-serialized when they arrive as form fields.
 _JSON_FIELDS = ("reply_markup", "entities", "caption_entities", "commands", "scope",
                 "link_preview_options", "allowed_updates", "reply_parameters", "menu_button",
@@ -95,9 +97,23 @@ class Faults:
     delay: float = 0.0  # seconds added to every call
     next_429: list[int] = field(default_factory=list)  # retry_after values for the next sends
     seed: int | None = None  # setting it (re)starts the random sequence
+    # Answers for the next calls of one method, in turn, e.g. {"setMyCommands": ["502"]}:
+    # "502" (Bad Gateway), "not json" (a 200 whose body is an HTML page), "unparsable" (a
+    # 200 whose result python-telegram-bot cannot read: a message without chat and date).
+    # Such a call never reaches the method: nothing is delivered or changed.
+    scripted: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._rng, self._rng_seed = random.Random(self.seed), self.seed
+
+    def next_scripted(self, method: str) -> str | None:
+        answers = self.scripted.get(method)
+        if not answers:
+            return None
+        answer = answers.pop(0)
+        if answer not in SCRIPTED_ANSWERS:
+            raise ValueError(f"unknown scripted answer {answer!r}; one of {sorted(SCRIPTED_ANSWERS)}")
+        return answer
 
     def roll(self) -> bool:
         if self.seed != self._rng_seed:
@@ -223,7 +239,8 @@ class BotApiEmulator:
         self.rate_limits = rate_limits
         self.faults = Faults()
         self.calls: list[ApiCall] = []
-        self.stats = {"calls": 0, "rate_limited": 0, "faults_429": 0, "faults_502": 0}
+        self.stats = {"calls": 0, "rate_limited": 0, "faults_429": 0, "faults_502": 0,
+                      "faults_scripted": 0}
         self.webhook_url = ""
         self.confirmed_offset = 0  # every update_id below this is confirmed by the bot
         self._changed = _Signal()
@@ -438,10 +455,15 @@ class BotApiEmulator:
                 user.last_activity = time.monotonic()
             if self.faults.delay > 0:
                 await asyncio.sleep(self.faults.delay)
-            if call.method in SENDING:
-                self._gate(call.params)
-            result = await handler(_Params(call.params))
-            status, body = 200, {"ok": True, "result": result}
+            scripted = self.faults.next_scripted(call.method) if call.method != "getUpdates" else None
+            if scripted is not None:
+                self.stats["faults_scripted"] += 1
+                status, body = 200, self._scripted_answer(scripted)
+            else:
+                if call.method in SENDING:
+                    self._gate(call.params)
+                result = await handler(_Params(call.params))
+                status, body = 200, {"ok": True, "result": result}
         except ApiError as err:
             status, body = err.code, err.body()
         except Exception as err:  # a bug here must not look like a Telegram answer
@@ -454,7 +476,17 @@ class BotApiEmulator:
                 user.last_activity = time.monotonic()
         call.status, call.response = status, body
         self._changed.fire()
+        if body is None:
+            return web.Response(text=_NOT_JSON, status=status, content_type="text/html")
         return web.json_response(body, status=status)
+
+    def _scripted_answer(self, answer: str) -> dict | None:
+        """The body of a scripted fault (None: not JSON at all)."""
+        if answer == "502":
+            raise ApiError(502, "Bad Gateway")
+        if answer == "unparsable":
+            return {"ok": True, "result": {"message_id": self.next_seq()}}
+        return None
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:

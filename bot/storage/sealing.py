@@ -46,3 +46,19 @@ class Sealer:
             return self._fernet.decrypt(stored[len(PREFIX):].encode()).decode()
         except InvalidToken as exc:
             raise SealingError("an answer is encrypted with a key that is not in MEETBOT_ENCRYPTION_KEY") from exc
+
+    def seal_bytes(self, plain: bytes | None) -> bytes | None:
+        """Files (a calendar entry, a network map) are sealed like texts."""
+        if plain is None or self._fernet is None:
+            return plain
+        return PREFIX.encode() + self._fernet.encrypt(plain)
+
+    def open_bytes(self, stored: bytes | None) -> bytes | None:
+        if stored is None or not stored.startswith(PREFIX.encode()):
+            return stored
+        if self._fernet is None:
+            raise SealingError("a file is encrypted, but MEETBOT_ENCRYPTION_KEY is not set")
+        try:
+            return self._fernet.decrypt(stored[len(PREFIX):])
+        except InvalidToken as exc:
+            raise SealingError("a file is encrypted with a key that is not in MEETBOT_ENCRYPTION_KEY") from exc

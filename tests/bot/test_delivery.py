@@ -56,6 +56,27 @@ def test_qr_replies_become_photos():
     assert row.payload["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "-|rv:1"
 
 
+def test_with_a_key_texts_and_files_are_sealed_and_open_as_written():
+    from cryptography.fernet import Fernet
+
+    from bot.delivery.sealed import opened
+    from bot.storage.sealing import Sealer
+    from flows.outcome import CalendarEntry
+
+    sealer = Sealer([Fernet.generate_key().decode()])
+    entry = CalendarEntry(uid="m1@meetbot", sequence=0, starts_at=NOW, ends_at=NOW, timezone="Europe/Oslo",
+                          title=_("Your tasks"), description=_("Your tasks"), location="Grandma Eva's kitchen")
+    r = reply(_("Saved: <b>{who}</b> will see your answer.", who="Grandma Eva"), calendar=entry,
+              buttons=[[Button(_("OK"), "setup:create")]])
+    plain_rows = outbox_rows(r, 5, "en", 42, NOW)
+    sealed_rows = outbox_rows(r, 5, "en", 42, NOW, sealer=sealer)
+    for plain, sealed in zip(plain_rows, sealed_rows, strict=True):
+        assert set(sealed.payload) == {"sealed"} and "Eva" not in sealed.payload["sealed"]
+        assert sealed.blob is None or (sealed.blob.startswith(b"fernet:") and b"Eva" not in sealed.blob)
+        assert opened(sealed, sealer) == opened(plain, Sealer()) == (plain.payload, plain.blob)
+    assert b"Grandma Eva" in plain_rows[-1].blob  # the calendar file quotes the place
+
+
 def test_backoff_grows_and_is_capped():
     assert backoff(1) < backoff(4) < 20
     assert backoff(30) <= 300 * 1.25

@@ -167,6 +167,7 @@ async def test_forget_erases_the_person(emulator, bot):
 
 
 async def test_commands_are_registered_per_language(emulator, bot):
+    assert await bot.menus  # set in the background at start-up
     for language in ("sv", "da", "fi", "en"):
         assert {c["command"] for c in emulator.commands(language_code=language)} >= {"help", "language", "privacy", "forget"}
     cia = await make_coordinator(emulator, bot, emulator.user(1, "Cia"))

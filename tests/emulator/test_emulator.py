@@ -357,6 +357,25 @@ async def test_502_faults_are_network_errors_and_reproducible(emu, bot):
     assert replay == outcomes
 
 
+async def test_scripted_answers_for_one_method_in_turn_deliver_nothing(emu, bot):
+    from telegram.error import TelegramError
+
+    anna = await started(emu)
+    emu.faults.scripted = {"sendMessage": ["unparsable", "not json", "502"], "setMyCommands": ["502"]}
+    with pytest.raises(KeyError):  # a 200 whose message python-telegram-bot cannot read
+        await bot.send_message(1001, "one")
+    with pytest.raises(TelegramError, match="Invalid server response"):
+        await bot.send_message(1001, "two")
+    with pytest.raises(NetworkError, match="Bad Gateway"):
+        await bot.send_message(1001, "three")
+    with pytest.raises(NetworkError, match="Bad Gateway"):
+        await bot.set_my_commands([("help", "Help")])
+    assert anna.bot_messages == [] and emu.commands() == [] and emu.stats["faults_scripted"] == 4
+    await bot.send_message(1001, "now")
+    assert await bot.set_my_commands([("help", "Help")])
+    assert [m.text for m in anna.bot_messages] == ["now"] and emu.commands()[0]["command"] == "help"
+
+
 async def test_delay_fault_slows_each_call(emu, bot):
     emu.faults.delay = 0.2
     began = time.monotonic()
