@@ -119,6 +119,7 @@ class Scheduler:
                 job = await session.get(Job, job_id)
                 sent = await self._run(session, job, now)
                 ran += 1
+                log.debug("job %s (%s): %d message(s)", job_id, job.kind, sent)
             if sent:
                 self.wake_sender()
             if self._erased:
