@@ -244,9 +244,6 @@ def cmd_erase_case(settings: Settings, args) -> int:
     if case.status == "open":
         print("The case is still open.")
     if not args.yes:
-        if not sys.stdin.isatty():
-            print("Not erased: confirm at a terminal, or add --yes.", file=sys.stderr)
-            return EXIT_FAILED
         try:
             answer = input(f"Type the case id ({case.id}) to erase it: ").strip()
         except EOFError:
