@@ -301,4 +301,6 @@ async def run_demo(keep_database: str | None = None) -> int:
         for person in people:
             print(render_chat(person))
             print()
+        if keep_database:
+            print(f"The demo's database is kept in {path}; its encryption key is in {path}.key.")
     return 0

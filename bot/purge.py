@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.engine import flush_erased, make_engine, make_sessionmaker
-from bot.db.migrate import upgrade_async
 from bot.db.models import (
     Answer,
     AuditEntry,
@@ -95,7 +94,7 @@ def report(retention_days: int, erased: dict[str, int]) -> str:
 
 
 async def purge(settings: Settings) -> str:
-    await upgrade_async(settings.database_url)
+    """`meetbot purge` (the command migrates first)."""
     engine = make_engine(settings.database_url)
     try:
         erased = await purge_with(make_sessionmaker(engine), settings.retention_days)

@@ -95,7 +95,7 @@ async def test_bad_input_during_preparation(emulator, bot):
     async with bot.sessionmaker() as session:
         answers = {a.question_id: a for a in await session.scalars(select(Answer))}
     text_answer = next(a for a in answers.values() if a.kind == "text")
-    joined = json.loads(text_answer.content)["text"]
+    joined = json.loads(bot.engine.sealer.open(text_answer.content))["text"]
     assert joined.replace("\n\n", "") == "x" * 4500 + " <end> & 🙂"
     await act(cia, cia.send_command("prep"), contains="Preparation for")
     await act(cia, cia.press("📋 Shared answers by question"), contains="Shared answers")
