@@ -56,20 +56,6 @@ def redact(text: str, secrets: list[str]) -> str:
     return text
 
 
-class RedactSecret(logging.Filter):
-    """Replaces the bot token wherever it would appear in a log line."""
-
-    def __init__(self, secret: str):
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.secret in message:
-            record.msg, record.args = message.replace(self.secret, "<token>"), ()
-        return True
-
-
 class RedactingFormatter(logging.Formatter):
     """Takes the token and the keys out of the whole formatted line, tracebacks included."""
 
@@ -92,9 +78,6 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger(name).setLevel(max(most, level))
 
 
-_configure_logging = configure_logging  # the old name
-
-
 def _where(settings: Settings) -> str:
     """The database URL without its password."""
     from sqlalchemy.engine import make_url
@@ -106,9 +89,16 @@ def _where(settings: Settings) -> str:
 
 
 def _database_error(settings: Settings, exc: Exception) -> StartupError:
+    from sqlalchemy.engine import make_url
+
     where = _where(settings)
     reason = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return StartupError(EXIT_DATABASE, f"cannot open or migrate the database {where}: {redact(reason, secrets_of(settings))}")
+    try:
+        password = make_url(settings.database_url).password
+    except Exception:
+        password = None
+    secrets = secrets_of(settings) + ([str(password)] if password else [])
+    return StartupError(EXIT_DATABASE, f"cannot open or migrate the database {where}: {redact(reason, secrets)}")
 
 
 def _migrate(settings: Settings) -> None:

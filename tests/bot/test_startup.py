@@ -10,7 +10,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from bot.cli import EXIT_CONFIG, EXIT_NETWORK, EXIT_TOKEN
+from bot.cli import EXIT_CONFIG, EXIT_DATABASE, EXIT_NETWORK, EXIT_TOKEN
 from bot.config import MAKE_KEY
 from tests.auxil.people import act, button, create_case, invite_links, join
 from tests.auxil.running import env_for, settings_for, start_bot_process
@@ -115,3 +115,11 @@ async def test_the_log_at_debug_holds_no_answer_no_name_and_no_token(emulator, t
     assert " DEBUG " in written  # it did log at DEBUG
     for secret in (answer, name, "Xanthippe", emulator.token):
         assert secret not in written, f"{secret!r} is in the log"
+
+
+async def test_a_database_that_cannot_be_opened(emulator, tmp_path):
+    env = env_for(emulator, f"postgresql://meetbot:dbpassword@127.0.0.1:{closed_port()}/meetbot")
+    done = await meetbot("run", env=env)
+    assert done.returncode == EXIT_DATABASE
+    line = one_line(done.stderr)
+    assert "cannot open or migrate the database" in line and "dbpassword" not in line

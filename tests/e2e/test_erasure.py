@@ -185,3 +185,21 @@ async def test_erasing_a_case_leaves_nothing_with_a_key_either(emulator, databas
     from cryptography.fernet import Fernet
 
     await _erasing_a_case_leaves_nothing(emulator, database_url, Fernet.generate_key().decode())
+
+
+async def test_retention_leaves_no_conversation_or_message_of_the_people_it_erases(emulator, bot):
+    from datetime import datetime, timedelta, timezone
+
+    from bot.purge import purge_with
+
+    cia, (anna,) = await case_with_people(emulator, bot, [("Anna", "family member")])
+    await act(anna, anna.send_command("language"), contains="Which language")  # she is in the middle of something
+    await act(cia, cia.send_command("close"), contains="Close")
+    await act(cia, cia.press(button(cia, "Yes, close")), contains="is closed")
+    await anna.wait_for(lambda m: "Family A is now closed" in m.text, timeout=10)
+    erased = await purge_with(bot.sessionmaker, retention_days=30, now=datetime.now(timezone.utc) + timedelta(days=31))
+    assert erased["people no longer in any case"] == 1
+    async with bot.sessionmaker() as session:
+        assert await session.get(Conversation, anna.user_id) is None
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.chat_id == anna.user_id)) == 0
