@@ -27,7 +27,7 @@ from bot.delivery.sender import OutboxSender
 from bot.engine import Engine
 from bot.i18n import resolve_locale, use_model_translations
 from bot.inbox import Dispatcher, Poller
-from bot.planner import Planner
+from bot.planner import Planner, plan_purge
 from bot.scheduler import Scheduler
 from bot.storage.sealing import Sealer
 from flows.context import Config
@@ -107,8 +107,10 @@ class Runtime:
         self.dispatcher = Dispatcher(self.sessionmaker, self.application, on_failure=self._apologise, sealer=sealer)
         self.scheduler = Scheduler(self.sessionmaker, models=self.models, timing=timing,
                                    default_locale=self.settings.default_locale, interval=self.settings.scheduler_interval,
-                                   wake_sender=self.sender.wake, sealer=sealer,
+                                   wake_sender=self.sender.wake, sealer=sealer, retention_days=self.settings.retention_days,
                                    **({"clock": self._clock} if self._clock else {}))
+        # Retention runs by itself, once a day, in whichever process takes the job.
+        await plan_purge(self.sessionmaker, (self._clock or (lambda: datetime.now(timezone.utc)))())
         data = self.application.bot_data
         data["engine"] = self.engine
         data["wake_sender"] = self.sender.wake

@@ -1,4 +1,9 @@
-"""The `meetbot` command line."""
+"""The `meetbot` command line.
+
+A command that cannot start says why in one line on stderr, without secrets,
+and exits with a code that tells what to look at: 1 the command refused or
+failed, 2 a setting is missing or wrong, 3 Telegram refused the token, 4 the
+Bot API cannot be reached, 5 the database cannot be opened or migrated."""
 
 from __future__ import annotations
 
@@ -9,62 +14,169 @@ import signal
 import sys
 from datetime import timedelta
 
-from bot.config import Settings, get_settings
+from pydantic import ValidationError
+
+from bot.config import MAKE_KEY, Settings, describe_error, get_settings, secrets_of
+
+EXIT_FAILED = 1  # the command ran and refused or failed (a broken model file, nothing confirmed)
+EXIT_CONFIG = 2  # a setting is missing or wrong
+EXIT_TOKEN = 3  # Telegram refused the token
+EXIT_NETWORK = 4  # the Bot API cannot be reached
+EXIT_DATABASE = 5  # the database cannot be opened or migrated
+
+# Loggers of the libraries underneath, with the most they may say. At DEBUG
+# they write every request (the token is in its URL), every update and every
+# SQL parameter (names, answers): whatever MEETBOT_LOG_LEVEL says, they stay
+# at these levels.
+LIBRARY_LEVELS = {
+    "telegram": logging.INFO,
+    "httpx": logging.WARNING,  # logs each request's URL at INFO
+    "httpcore": logging.WARNING,
+    "sqlalchemy": logging.WARNING,  # INFO is echo: statements and their parameters
+    "aiosqlite": logging.WARNING,
+    "asyncpg": logging.WARNING,
+    "alembic": logging.WARNING,  # its start-up chatter is not news
+    "aiohttp": logging.WARNING,  # the emulator's access log (demo) has the token in its URLs
+    "asyncio": logging.WARNING,
+    "matplotlib": logging.WARNING,
+    "PIL": logging.WARNING,
+}
 
 
-class RedactSecret(logging.Filter):
-    """Replaces the bot token wherever it would appear in a log line."""
-
-    def __init__(self, secret: str):
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.secret in message:
-            record.msg, record.args = message.replace(self.secret, "<token>"), ()
-        return True
+class StartupError(Exception):
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL, and a Bot API URL contains the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # its start-up chatter is not news
-    if settings.token is not None:
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(RedactSecret(settings.token.get_secret_value()))
+def redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "<redacted>")
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """Takes the token and the keys out of the whole formatted line, tracebacks included."""
+
+    def __init__(self, fmt: str, secrets: list[str]):
+        super().__init__(fmt)
+        self.secrets = secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self.secrets)
+
+
+def configure_logging(settings: Settings) -> None:
+    level = logging.getLevelName(settings.log_level.upper())
+    level = level if isinstance(level, int) else logging.INFO
+    logging.basicConfig(level=level)
+    formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets_of(settings))
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(formatter)
+    for name, most in LIBRARY_LEVELS.items():
+        logging.getLogger(name).setLevel(max(most, level))
+
+
+def _where(settings: Settings) -> str:
+    """The database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(settings.database_url).render_as_string(hide_password=True)
+    except Exception:
+        return "MEETBOT_DATABASE_URL"
+
+
+def _database_error(settings: Settings, exc: Exception) -> StartupError:
+    from sqlalchemy.engine import make_url
+
+    where = _where(settings)
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
+    try:
+        password = make_url(settings.database_url).password
+    except Exception:
+        password = None
+    secrets = secrets_of(settings) + ([str(password)] if password else [])
+    return StartupError(EXIT_DATABASE, f"cannot open or migrate the database {where}: {redact(reason, secrets)}")
+
+
+def _migrate(settings: Settings) -> None:
+    from bot.db.migrate import upgrade
+
+    try:
+        upgrade(settings.database_url)
+    except (OSError, ImportError, ValueError) as exc:
+        raise _database_error(settings, exc) from exc
+    except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError) or type(exc).__module__.startswith(("asyncpg", "sqlite3", "aiosqlite")):
+            raise _database_error(settings, exc) from exc
+        raise
 
 
 def cmd_migrate(settings: Settings, _args) -> int:
-    from bot.db.migrate import upgrade
-
-    upgrade(settings.database_url)
+    _migrate(settings)
     print("The database is up to date.")
     return 0
 
 
+def _refuse_without_key(settings: Settings) -> None:
+    if settings.encryption_key is None and not settings.store_unencrypted:
+        raise StartupError(EXIT_CONFIG, (
+            "MEETBOT_ENCRYPTION_KEY is not set: make a key with "
+            f"{MAKE_KEY}, set it, and keep a copy somewhere safe (answers cannot be read without it); "
+            "or set MEETBOT_STORE_UNENCRYPTED=true to store answers unencrypted"))
+
+
 def cmd_run(settings: Settings, _args) -> int:
     if settings.token is None:
-        print("Set MEETBOT_TOKEN to the token @BotFather gave you (see the README).", file=sys.stderr)
-        return 2
-    from bot.app import Runtime
-    from bot.db.migrate import upgrade
-
-    upgrade(settings.database_url)
+        raise StartupError(EXIT_CONFIG, "MEETBOT_TOKEN is not set: set it to the token @BotFather gave you (see the README)")
+    _refuse_without_key(settings)
+    if settings.encryption_key is None:
+        logging.getLogger("meetbot").warning("MEETBOT_STORE_UNENCRYPTED is set: answers are stored unencrypted")
+    _migrate(settings)
+    logging.getLogger("meetbot").debug("starting: database %s, Bot API %s, answers %s", _where(settings),
+                                       settings.api_base_url, "encrypted" if settings.encryption_key else "unencrypted")
 
     async def main() -> None:
-        runtime = Runtime(settings)
+        from telegram.error import InvalidToken, NetworkError
+
+        from bot.app import Runtime
+        from flows.meeting_models import ModelError
+
+        try:
+            runtime = Runtime(settings)
+        except ModelError as exc:
+            raise StartupError(EXIT_CONFIG, f"MEETBOT_MODELS_DIR: {exc}") from exc
+        try:
+            await runtime.start()
+        except InvalidToken as exc:
+            await _quietly(runtime.stop())
+            raise StartupError(EXIT_TOKEN, "Telegram refused the token (MEETBOT_TOKEN): check it with @BotFather") from exc
+        except NetworkError as exc:  # TimedOut is one too
+            await _quietly(runtime.stop())
+            base = settings.api_base_url
+            raise StartupError(EXIT_NETWORK, f"cannot reach the Bot API at {base} ({redact(str(exc), secrets_of(settings))}): "
+                                             "check the network, or MEETBOT_API_BASE_URL") from exc
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, runtime.stopping.set)
-        await runtime.start()
         logging.getLogger("meetbot").info("running; press Ctrl+C to stop")
         await runtime.stopping.wait()
         await runtime.stop()
 
     asyncio.run(main())
     return 0
+
+
+async def _quietly(awaitable) -> None:
+    """Clean up after a failed start; a second failure would only hide the first."""
+    try:
+        await awaitable
+    except Exception:
+        pass
 
 
 def cmd_coordinator_invite(settings: Settings, args) -> int:
@@ -85,8 +197,63 @@ def cmd_demo(settings: Settings, args) -> int:
 def cmd_purge(settings: Settings, _args) -> int:
     from bot.purge import purge
 
+    _migrate(settings)
     report = asyncio.run(purge(settings))
     print(report)
+    return 0
+
+
+def cmd_erase_case(settings: Settings, args) -> int:
+    """Erase one case at once. A pseudonym may name several cases, so it only
+    lists them: the id decides. Asks for the id again unless --yes."""
+    from bot.db.engine import make_engine, make_sessionmaker
+    from bot.purge import erase_case, find_cases
+
+    _migrate(settings)
+
+    async def look_up():
+        engine = make_engine(settings.database_url)
+        try:
+            return await find_cases(make_sessionmaker(engine), args.case)
+        finally:
+            await engine.dispose()
+
+    found = asyncio.run(look_up())
+    if not found:
+        print(f"No case has the id or pseudonym {args.case!r}.", file=sys.stderr)
+        return EXIT_FAILED
+    if not args.case.isdigit():
+        print(f"Cases called {args.case!r} (pseudonyms can repeat):")
+        for case in found:
+            print(f"  {case.describe()}")
+        print("Run again with the id of the one to erase: meetbot erase-case ID", file=sys.stderr)
+        return EXIT_FAILED
+    (case,) = found
+    print(f"This erases {case.describe()}: its meetings, answers, tasks, invitations, feedback and audit trail, "
+          f"and the {case.leaving} people in no other case. It cannot be undone. Nobody is told.")
+    if case.status == "open":
+        print("The case is still open.")
+    if not args.yes:
+        try:
+            answer = input(f"Type the case id ({case.id}) to erase it: ").strip()
+        except EOFError:
+            answer = ""
+        if answer != str(case.id):
+            print("Not erased.", file=sys.stderr)
+            return EXIT_FAILED
+
+    async def erase() -> int:
+        engine = make_engine(settings.database_url)
+        try:
+            return await erase_case(make_sessionmaker(engine), case.id)
+        finally:
+            await engine.dispose()
+
+    people = asyncio.run(erase())
+    if people < 0:  # erased by someone else meanwhile
+        print(f"Case {case.id} no longer exists.", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Erased case {case.id} and {people} people who took part in no other case.")
     return 0
 
 
@@ -98,15 +265,23 @@ def cmd_models(settings: Settings, args) -> int:
         models = load_models(*dirs)
     except ModelError as exc:
         print(f"Refused: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     for model in models.values():
         types = ", ".join(t.id for t in model.meeting_types)
         print(f"{model.id}: {model.name} ({len(model.meeting_types)} meeting type(s): {types})")
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="meetbot", description="A Telegram companion for family-network meetings.")
+COMMANDS = {
+    "run": cmd_run, "migrate": cmd_migrate, "coordinator-invite": cmd_coordinator_invite,
+    "demo": cmd_demo, "purge": cmd_purge, "erase-case": cmd_erase_case, "models": cmd_models,
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meetbot", description="A Telegram companion for family-network meetings.",
+                                     epilog="Exit codes: 1 refused or failed, 2 a setting, 3 Telegram refused the token, "
+                                            "4 the Bot API cannot be reached, 5 the database.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (long polling); migrates the database first")
     sub.add_parser("migrate", help="bring the database to the newest schema")
@@ -114,19 +289,38 @@ def main(argv: list[str] | None = None) -> int:
     invite.add_argument("--username", help="the bot's username (asked from Telegram if not given)")
     invite.add_argument("--hours", type=int, help="how long the link works")
     demo = sub.add_parser("demo", help="play a whole journey offline against the built-in Bot API emulator")
-    demo.add_argument("--database", help="keep the demo's database in this SQLite file")
-    sub.add_parser("purge", help="erase what the retention period says must go")
+    demo.add_argument("--database", help="keep the demo's database in this SQLite file (its key beside it, FILE.key)")
+    sub.add_parser("purge", help="erase what the retention period says must go (`run` does this once a day)")
+    erase = sub.add_parser("erase-case", help="erase one case now, with everything about it")
+    erase.add_argument("case", help="the case id (a pseudonym lists the cases called so)")
+    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     models = sub.add_parser("models", help="check and list the meeting models")
     models.add_argument("dirs", nargs="*", help="extra folders of model files to check")
-    args = parser.parse_args(argv)
+    return parser
 
-    settings = get_settings()
-    _configure_logging(settings)
-    commands = {
-        "run": cmd_run, "migrate": cmd_migrate, "coordinator-invite": cmd_coordinator_invite,
-        "demo": cmd_demo, "purge": cmd_purge, "models": cmd_models,
-    }
-    return commands[args.command](settings, args)
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    secrets: list[str] = []
+    try:
+        try:
+            settings = get_settings()
+        except ValidationError as exc:
+            raise StartupError(EXIT_CONFIG, describe_error(exc)) from None
+        secrets = secrets_of(settings)
+        configure_logging(settings)
+        return COMMANDS[args.command](settings, args)
+    except StartupError as exc:
+        print(f"meetbot: {redact(exc.message, secrets)}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # still one line: the traceback is in the log at DEBUG
+        logging.getLogger("meetbot").debug("the command failed", exc_info=True)
+        reason = redact(str(exc).splitlines()[0] if str(exc) else "", secrets)
+        print(f"meetbot: stopped by an unexpected error: {type(exc).__name__}: {reason} "
+              "(MEETBOT_LOG_LEVEL=DEBUG shows where)", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

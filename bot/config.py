@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.timing import Timing, parse_durations, parse_quiet_hours
@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO")
     # Fernet keys (comma-separated, newest first); free-text answers are encrypted with the first.
     encryption_key: SecretStr | None = Field(default=None)
+    # `meetbot run` refuses to start without a key unless the operator says, in so many words, to store answers unencrypted.
+    store_unencrypted: bool = Field(default=False)
     # Preparation reminders: how long before the meeting (72h, 24h, 90m, 45s).
     prep_reminder_leads: str = Field(default="72h,24h")
     task_reminder_leads: str = Field(default="2d", description="when task owners are reminded before the due day (and on it)")
@@ -74,6 +76,8 @@ class Settings(BaseSettings):
     @field_validator("encryption_key")
     @classmethod
     def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None  # MEETBOT_ENCRYPTION_KEY= (empty) is no key
         if value is not None:
             from bot.storage.sealing import Sealer
 
@@ -83,6 +87,28 @@ class Settings(BaseSettings):
     def timing(self) -> Timing:
         return Timing(parse_durations(self.prep_reminder_leads), parse_quiet_hours(self.quiet_hours),
                       parse_durations(self.task_reminder_leads), parse_durations(self.meeting_reminder_leads))
+
+
+MAKE_KEY = 'python3 -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """What must never be printed or logged: the token and the encryption keys."""
+    values = [settings.token.get_secret_value()] if settings.token else []
+    if settings.encryption_key:
+        values += [k.strip() for k in settings.encryption_key.get_secret_value().split(",") if k.strip()]
+    return [v for v in values if v]
+
+
+def describe_error(exc: ValidationError) -> str:
+    """One line for refused settings: which variables and why, never their
+    values (one may be the token or a key)."""
+    parts = []
+    for error in exc.errors():
+        variable = f"MEETBOT_{str(error['loc'][0]).upper()}" if error.get("loc") else "a setting"
+        reason = str(error.get("msg", "is not valid")).removeprefix("Value error, ").removeprefix(variable).strip()
+        parts.append(f"{variable}: {reason}")
+    return "; ".join(parts)
 
 
 @lru_cache(maxsize=1)

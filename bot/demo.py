@@ -21,6 +21,8 @@ import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from bot.app import Runtime
 from bot.config import Settings
 from bot.coordinators import create_coordinator_invite
@@ -274,12 +276,20 @@ async def run_demo(keep_database: str | None = None) -> int:
         path = Path(keep_database) if keep_database else Path(folder) / "demo.sqlite3"
         url = f"sqlite+aiosqlite:///{path}"
         await upgrade_async(url)
+        # The demo encrypts like a real bot, with a key of its own; a kept
+        # database keeps its key beside it, so what it holds can be read.
+        key = Fernet.generate_key().decode()
+        if keep_database:
+            key_file = Path(f"{path}.key")
+            key_file.write_text(key + "\n")
+            key_file.chmod(0o600)
         async with BotApiEmulator(bot_username="meetbot_demo_bot") as emulator:
             settings = Settings(
                 token=emulator.token, database_url=url, api_base_url=emulator.base_url,
                 api_file_url=emulator.base_file_url, default_locale="sv", poll_timeout=1,
                 send_rate_per_chat=20.0,  # an emulator has no reason to make the demo wait
                 quiet_hours="", scheduler_interval=0.2,  # the demo plays at any hour, without waiting
+                encryption_key=key,
             )
             runtime = Runtime(settings)
             await runtime.start()
@@ -291,4 +301,6 @@ async def run_demo(keep_database: str | None = None) -> int:
         for person in people:
             print(render_chat(person))
             print()
+        if keep_database:
+            print(f"The demo's database is kept in {path}; its encryption key is in {path}.key.")
     return 0

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Broadcast, Case, Job, Meeting, Task
 from bot.storage.preparation import opens_at
@@ -25,9 +26,16 @@ STEP_NEAR_END = "step_near_end"
 STEP_PAST_END = "step_past_end"
 MEETING_REMIND = "meeting_remind"
 BROADCAST_REPORT = "broadcast_report"
+PURGE = "purge"  # retention, once a day: one row in all (a unique index), which reschedules itself
+FORGET_TRACES = "forget_traces"  # after someone erased themselves: the trace of the last message to them
 # A broadcast's delivery is first checked this soon, then again until every message is settled.
 BROADCAST_CHECK = timedelta(seconds=3)
 NEAR_END = timedelta(minutes=2)  # how long before a step's planned end the coordinator hears of it
+PURGE_EVERY = timedelta(days=1)
+# The confirmation that someone is erased goes out through the outbox like any
+# message; its row (and that of its button clean-up) is swept this soon after,
+# and again until it is sent.
+TRACES_SWEEP = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,9 @@ class Planner:
     def check_broadcast(self, session: AsyncSession, broadcast: Broadcast, now: datetime) -> None:
         session.add(Job(kind=BROADCAST_REPORT, broadcast_id=broadcast.id, due_at=now + BROADCAST_CHECK))
 
+    def sweep_traces(self, session: AsyncSession, now: datetime) -> None:
+        session.add(Job(kind=FORGET_TRACES, due_at=now + TRACES_SWEEP))
+
     def announce_to(self, session: AsyncSession, meeting_id: int, person_id: int, now: datetime) -> None:
         """Someone joined while preparation is open: tell them now."""
         session.add(Job(kind=PREP_OPEN, meeting_id=meeting_id, person_id=person_id, due_at=now))
@@ -90,3 +101,18 @@ class Planner:
         morning = local_before(task.due_at, timedelta(hours=3), zone)  # the due day, at nine
         session.add(Job(kind=TASK_DUE, task_id=task.id, due_at=max(morning, now)))
         session.add(Job(kind=TASK_OVERDUE, task_id=task.id, due_at=local_before(task.due_at, -timedelta(hours=21), zone)))
+
+
+async def plan_purge(sessionmaker: async_sessionmaker, now: datetime) -> None:
+    """Make sure retention runs: one purge job, due now if it was never
+    planned (or a crash left it marked done). Idempotent, and safe when
+    several processes start at once."""
+    try:
+        async with sessionmaker() as session, session.begin():
+            job = await session.scalar(select(Job).where(Job.kind == PURGE))
+            if job is None:
+                session.add(Job(kind=PURGE, due_at=now))
+            elif job.done_at is not None:
+                await session.execute(update(Job).where(Job.id == job.id).values(done_at=None, due_at=now))
+    except IntegrityError:
+        pass  # another process planned it at the same moment

@@ -1,4 +1,5 @@
-"""The worker for timed jobs (preparation opening, reminders, broadcast reports).
+"""The worker for timed jobs (preparation opening, reminders, broadcast
+reports, retention once a day, the last trace of someone who erased themselves).
 
 It asks the database for what is due, and takes each job by marking it done
 with a conditional UPDATE in the same transaction as the messages it queues:
@@ -13,7 +14,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.db.models import (
@@ -29,11 +30,16 @@ from bot.db.models import (
     Task,
     TaskOwner,
 )
+from bot.db.engine import flush_erased
 from bot.delivery.render import outbox_rows
 from bot.i18n import resolve_locale
 from bot.planner import (
     BROADCAST_REPORT,
+    FORGET_TRACES,
     MEETING_REMIND,
+    PURGE,
+    PURGE_EVERY,
+    TRACES_SWEEP,
     PREP_OPEN,
     PREP_REMIND,
     STEP_NEAR_END,
@@ -42,6 +48,7 @@ from bot.planner import (
     TASK_OVERDUE,
     TASK_REMIND,
 )
+from bot.purge import purge_in
 from bot.storage.announcing import case_view, invited_ids, invitees, meeting_view
 from bot.storage.preparation import is_follow_up, opens_at
 from bot.storage.sealing import Sealer
@@ -68,7 +75,7 @@ def _invited(meeting_id: int, person_id: int, now: datetime) -> Preparation:
 class Scheduler:
     def __init__(self, sessionmaker: async_sessionmaker, *, models, timing: Timing, default_locale: str,
                  interval: float, wake_sender: Callable[[], None] = lambda: None, clock: Callable[[], datetime] = _utcnow,
-                 sealer: Sealer | None = None):
+                 sealer: Sealer | None = None, retention_days: int = 365):
         self.sessionmaker = sessionmaker
         self.models = models
         self.timing = timing
@@ -77,7 +84,9 @@ class Scheduler:
         self.wake_sender = wake_sender
         self.clock = clock
         self.sealer = sealer or Sealer()  # task texts are sealed like answers
+        self.retention_days = retention_days
         self._wake = asyncio.Event()
+        self._erased = False  # a job erased something: the file must not keep it (bot.db.engine.flush_erased)
 
     def wake(self) -> None:
         self._wake.set()
@@ -100,15 +109,22 @@ class Scheduler:
         ran = 0
         for job_id in due:
             async with self.sessionmaker() as session, session.begin():
+                # Still due: a job that planned itself again (the morning,
+                # tomorrow's purge) while another process waited for it is not
+                # taken a second time.
                 taken = await session.execute(
-                    update(Job).where(Job.id == job_id, Job.done_at.is_(None)).values(done_at=now))
+                    update(Job).where(Job.id == job_id, Job.done_at.is_(None), Job.due_at <= now).values(done_at=now))
                 if taken.rowcount != 1:
                     continue  # another process has it
                 job = await session.get(Job, job_id)
                 sent = await self._run(session, job, now)
                 ran += 1
+                log.debug("job %s (%s): %d message(s)", job_id, job.kind, sent)
             if sent:
                 self.wake_sender()
+            if self._erased:
+                self._erased = False
+                await flush_erased(self.sessionmaker)
         return ran
 
     async def _run(self, session, job: Job, now: datetime) -> int:
@@ -116,6 +132,10 @@ class Scheduler:
             return await self._task_reminder(session, job, now)
         if job.kind == BROADCAST_REPORT:
             return await self._broadcast_report(session, job, now)
+        if job.kind == PURGE:
+            return await self._purge(session, job, now)
+        if job.kind == FORGET_TRACES:
+            return await self._forget_traces(session, job, now)
         meeting = await session.get(Meeting, job.meeting_id) if job.meeting_id else None
         case = await session.get(Case, meeting.case_id) if meeting else None
         model = self.models.get(case.model_id) if case else None
@@ -259,3 +279,30 @@ class Scheduler:
         step = model.meeting_type(meeting.meeting_type).steps[job.step]
         self._enqueue(session, running.timer_notice(step, job.kind == STEP_NEAR_END, coordinator.chat_id), coordinator, now)
         return 1
+
+    async def _purge(self, session, job: Job, now: datetime) -> int:
+        """Retention, once a day: no cron line needed. The job plans itself
+        again for tomorrow in the same transaction."""
+        erased = await purge_in(session, self.retention_days, now)
+        job.done_at, job.due_at = None, now + PURGE_EVERY
+        if any(erased.values()):
+            self._erased = True
+            log.info("retention (%d days) erased: %s", self.retention_days,
+                     ", ".join(f"{count} {what}" for what, count in erased.items() if count))
+        return 0
+
+    async def _forget_traces(self, session, job: Job, now: datetime) -> int:
+        """Someone erased themselves: the confirmation (and its button
+        clean-up) was the last message to their chat. Once it has gone, its
+        row goes too, with any other finished row to a chat that belongs to
+        nobody; while one is still waiting, look again soon."""
+        nobody = OutboxMessage.chat_id.not_in(select(Person.chat_id))
+        result = await session.execute(delete(OutboxMessage).where(nobody, OutboxMessage.status != "pending")
+                                       .execution_options(synchronize_session=False))
+        if result.rowcount:
+            self._erased = True
+        waiting = await session.scalar(select(func.count()).select_from(OutboxMessage)
+                                       .where(nobody, OutboxMessage.status == "pending"))
+        if waiting:
+            job.done_at, job.due_at = None, now + TRACES_SWEEP
+        return 0

@@ -1,6 +1,11 @@
-"""/forget: erasing everything about a person, after they confirm."""
+"""/forget: erasing everything about a person, after they confirm.
+
+Erasing also takes a person's id out of what others' stored state says of
+them: `without_people` knows where flows keep lists of person ids."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from flows.context import Context
 from flows.outcome import IDLE, Button, ErasePerson, Outcome, State, outcome, reply
@@ -31,7 +36,9 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
     if action == ["yes"] and ctx.person is not None:
         return outcome(
             IDLE,
-            reply(_("Everything about you has been erased. Take care. If you want to take part again, open an invite link.")),
+            # In their own language: once erased, their choice of it is gone too.
+            reply(_("Everything about you has been erased. Take care. If you want to take part again, open an invite link."),
+                  language=ctx.locale),
             changes=[ErasePerson()],
         )
     if action == ["no"]:
@@ -45,3 +52,24 @@ def on_text(ctx: Context, text: str) -> Outcome:
 
 def ask_again(ctx: Context) -> Outcome:
     return outcome(ctx.state, _question())
+
+
+# Where stored JSON lists person ids: a meeting's progress (who was here, who
+# read the plan, who takes part next time), and a chat's place in a flow (the
+# owners a coordinator is choosing for a task, the people chosen for next time,
+# those invited to the next meeting).
+PROGRESS_PEOPLE = ("present", "read", "next_people")
+CONVERSATION_PEOPLE = ("owners", "chosen", "invited")
+
+
+def without_people(data: dict | None, person_ids: Collection[int], keys: tuple[str, ...]) -> dict | None:
+    """`data` with `person_ids` taken out of the lists under `keys`; None if
+    nothing named them (so the row need not be written)."""
+    if not data:
+        return None
+    changed = {}
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, list) and any(pid in person_ids for pid in value):
+            changed[key] = [pid for pid in value if pid not in person_ids]
+    return {**data, **changed} if changed else None

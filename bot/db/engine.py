@@ -23,8 +23,11 @@ def is_sqlite(url: str) -> bool:
 
 def make_engine(url: str) -> AsyncEngine:
     url = normalise_url(url)
+    # Never echo statements, and keep parameters (names, answers) out of the
+    # text of database errors, which end up in the log.
+    options = {"echo": False, "hide_parameters": True}
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -37,11 +40,26 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Deleted rows are overwritten with zeros, so an erased answer or
+            # name does not linger in free space of the file.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=5)
+    return create_async_engine(url, pool_size=10, max_overflow=5, **options)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def flush_erased(sessionmaker: async_sessionmaker) -> None:
+    """After an erasure on SQLite: copy the zeroed pages into the database file
+    and empty the write-ahead log, whose older frames still hold the erased
+    text. Nothing to do on PostgreSQL. It waits (busy timeout) for readers
+    still on an older snapshot."""
+    async with sessionmaker() as session:
+        if session.bind.dialect.name != "sqlite":
+            return
+        connection = await session.connection()
+        await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -22,6 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -55,10 +56,18 @@ class Base(DeclarativeBase):
     pass
 
 
+# Ids are never given out twice, so a newcomer can never inherit what still
+# names an erased person: SQLite's AUTOINCREMENT (without it SQLite reuses
+# the highest id once its row is deleted); PostgreSQL's sequences never
+# go back anyway.
+NO_REUSE = {"sqlite_autoincrement": True}
+
+
 class Person(Base):
     """Someone who consented (participant) or was made a coordinator."""
 
     __tablename__ = "people"
+    __table_args__ = NO_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
@@ -75,6 +84,7 @@ class Person(Base):
 
 class Case(Base):
     __tablename__ = "cases"
+    __table_args__ = NO_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(60))
@@ -90,6 +100,7 @@ class Case(Base):
 
 class Meeting(Base):
     __tablename__ = "meetings"
+    __table_args__ = NO_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -114,7 +125,7 @@ class Meeting(Base):
 
 class Participant(Base):
     __tablename__ = "participants"
-    __table_args__ = (UniqueConstraint("case_id", "person_id"),)
+    __table_args__ = (UniqueConstraint("case_id", "person_id"), NO_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -128,7 +139,7 @@ class Preparation(Base):
     often they were reminded. No row: they have not been told it is open."""
 
     __tablename__ = "preparations"
-    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"), NO_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
@@ -147,7 +158,7 @@ class Answer(Base):
     (encrypted) when a key is configured; `visibility` is its author's choice."""
 
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("meeting_id", "person_id", "question_id"),)
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id", "question_id"), NO_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
@@ -164,6 +175,7 @@ class Task(Base):
     `what` is sealed like answers when a key is configured."""
 
     __tablename__ = "tasks"
+    __table_args__ = NO_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -179,7 +191,7 @@ class Task(Base):
 
 class TaskOwner(Base):
     __tablename__ = "task_owners"
-    __table_args__ = (UniqueConstraint("task_id", "person_id"),)
+    __table_args__ = (UniqueConstraint("task_id", "person_id"), NO_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
@@ -193,7 +205,7 @@ class Invitation(Base):
     `note` (what would suit better, why not) is sealed like answers."""
 
     __tablename__ = "invitations"
-    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"), NO_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
@@ -209,7 +221,7 @@ class Feedback(Base):
     sees it once `submitted_at` is set."""
 
     __tablename__ = "feedback"
-    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"), NO_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
@@ -226,6 +238,7 @@ class Broadcast(Base):
     settled the coordinator hears who could not be reached."""
 
     __tablename__ = "broadcasts"
+    __table_args__ = NO_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ref: Mapped[str] = mapped_column(String(24), unique=True)
@@ -253,7 +266,13 @@ class Job(Base):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    __table_args__ = (Index("ix_jobs_due", "done_at", "due_at"),)
+    __table_args__ = (
+        Index("ix_jobs_due", "done_at", "due_at"),
+        # One retention job in all, however many processes start at once.
+        Index("ux_jobs_one_purge", "kind", unique=True,
+              sqlite_where=text("kind = 'purge'"), postgresql_where=text("kind = 'purge'")),
+        NO_REUSE,
+    )
 
 
 class Invite(Base):
@@ -261,6 +280,7 @@ class Invite(Base):
     leak does not hand out working links."""
 
     __tablename__ = "invites"
+    __table_args__ = NO_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -330,13 +350,14 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    __table_args__ = (Index("ix_outbox_due", "status", "priority", "not_before", "id"),)
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "not_before", "id"), NO_REUSE)
 
 
 class PollState(Base):
     """The next getUpdates offset (one row)."""
 
     __tablename__ = "poll_state"
+    __table_args__ = NO_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     next_offset: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -346,6 +367,7 @@ class AuditEntry(Base):
     """Who did what to a case. Never answers or free text."""
 
     __tablename__ = "audit_log"
+    __table_args__ = NO_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

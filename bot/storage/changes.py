@@ -14,6 +14,7 @@ from bot.db.models import (
     AuditEntry,
     Broadcast,
     Case,
+    Conversation,
     Feedback,
     Invitation,
     Invite,
@@ -26,6 +27,7 @@ from bot.db.models import (
     TaskOwner,
 )
 from bot.planner import Planner
+from bot.storage.erasure import erase_people
 from bot.storage.meeting_run import seal_progress
 from bot.storage.preparation import next_meeting, opens_at
 from bot.storage.sealing import Sealer
@@ -180,8 +182,17 @@ async def _(change: ErasePerson, session, actor):
     actor.person = None  # the trail keeps that someone was erased, not who
     for case_id in case_ids:
         audit(session, actor, "erased_person", case_id)
-    await session.execute(delete(Participant).where(Participant.person_id == person.id))
-    await session.delete(person)
+    await erase_people(session, [person.id], keep_chat=actor.chat_id)
+    session.expunge(person)
+    # Their own conversation goes through the session, last: the engine holds
+    # it too and deletes it in the same flush (a person-less chat keeps no position).
+    conversation = await session.get(Conversation, actor.chat_id)
+    if conversation is not None:
+        await session.delete(conversation)
+    if actor.planner:
+        # The confirmation queued after this is the one row left that names
+        # their chat: it is swept as soon as it has been sent.
+        actor.planner.sweep_traces(session, actor.now)
 
 
 async def _preparation(session, meeting_id: int, person_id: int, now) -> Preparation:

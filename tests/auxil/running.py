@@ -10,8 +10,14 @@ import sys
 import tempfile
 from contextlib import asynccontextmanager
 
+from cryptography.fernet import Fernet
+
 from bot.app import Runtime
 from bot.config import Settings
+
+# The tests' own encryption key, one for the whole run, so a bot restarted
+# on the same database (a test that kills it) still reads what it stored.
+TEST_KEY = Fernet.generate_key().decode()
 
 
 def settings_for(emulator, database_url: str, **overrides) -> Settings:
@@ -30,6 +36,7 @@ def settings_for(emulator, database_url: str, **overrides) -> Settings:
         # night is no different, and the scheduler looks often.
         quiet_hours="",
         scheduler_interval=0.2,
+        encryption_key=TEST_KEY,
     )
     values.update(overrides)
     return Settings(**values)
@@ -57,19 +64,22 @@ def env_for(emulator, database_url: str) -> dict[str, str]:
         MEETBOT_SEND_RATE_PER_CHAT="50",
         MEETBOT_QUIET_HOURS="",
         MEETBOT_SCHEDULER_INTERVAL="0.2",
+        MEETBOT_ENCRYPTION_KEY=TEST_KEY,
     )
     return env
 
 
-async def start_bot_process(emulator, database_url: str) -> subprocess.Popen:
+async def start_bot_process(emulator, database_url: str, *, log_path=None, **env) -> subprocess.Popen:
     """`meetbot run` as its own process, so a test can kill -9 it. Its log
-    goes to a file: a pipe nobody reads would fill up and stop the process."""
-    log = tempfile.TemporaryFile()
+    goes to a file (`log_path`, else a temporary one): a pipe nobody reads
+    would fill up and stop the process. `env` adds or changes settings
+    (MEETBOT_LOG_LEVEL="DEBUG", say)."""
+    log = open(log_path, "w+b") if log_path else tempfile.TemporaryFile()
     polls_before = len(emulator.calls_of("getUpdates"))
     process = await asyncio.to_thread(
         subprocess.Popen,
         [sys.executable, "-m", "bot.cli", "run"],
-        env=env_for(emulator, database_url),
+        env={**env_for(emulator, database_url), **env},
         stdout=subprocess.DEVNULL,
         stderr=log,
     )

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.cli import RedactSecret, main
+from bot.cli import RedactingFormatter, main
 from bot.db.models import Case, InboundUpdate, Invite, Person
 from bot.demo import run_demo
 from bot.purge import purge_with
@@ -52,15 +52,21 @@ def test_models_command_lists_and_refuses(tmp_path, capsys):
     assert "broken.toml" in capsys.readouterr().err
 
 
-def test_token_never_reaches_the_log(caplog):
+def test_token_and_keys_never_reach_the_log(caplog):
     logger = logging.getLogger("meetbot.test")
     handler = logging.Handler()
     seen = []
-    handler.emit = lambda record: seen.append(record.getMessage())
-    handler.addFilter(RedactSecret("123:SECRET"))
+    handler.emit = lambda record: seen.append(handler.format(record))
+    handler.setFormatter(RedactingFormatter("%(message)s", ["123:SECRET", "KEY="]))
     logger.addHandler(handler)
     logger.warning("calling https://api.telegram.org/bot%s/getMe", "123:SECRET")
-    assert seen == ["calling https://api.telegram.org/bot<token>/getMe"]
+    try:
+        raise ValueError("bad key KEY= for https://api.telegram.org/bot123:SECRET/getMe")
+    except ValueError:
+        logger.exception("failed")  # the traceback is masked too
+    logger.removeHandler(handler)
+    assert seen[0] == "calling https://api.telegram.org/bot<redacted>/getMe"
+    assert "SECRET" not in seen[1] and "KEY=" not in seen[1] and "ValueError" in seen[1]
 
 
 async def test_coordinator_invite_is_one_time_and_hashed(sessionmaker, database_url):

@@ -1,13 +1,13 @@
 """People are told once that edited messages are not read.
 
-Revision ID: 0006a_inbox
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-30 12:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006a_inbox'
+revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None

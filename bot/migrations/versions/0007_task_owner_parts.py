@@ -1,8 +1,8 @@
 """Each owner of a shared task says for themselves when their part is done;
 a preparation remembers the column of a three-column question to resume at.
 
-Revision ID: 0006c
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30 12:00:00.000000
 """
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 import bot.db.models
 
-revision = '0006c'
-down_revision = '0006a_inbox'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
