@@ -21,17 +21,25 @@ from bot.db.models import (
     Meeting,
     Participant,
     Person,
+    PlanAgreement,
+    PlanVersion,
+    PlanView,
     Preparation,
     Task,
     TaskOwner,
 )
 from bot.planner import Planner
 from bot.storage.meeting_run import seal_progress
+from bot.storage.plan import seal_content
 from bot.storage.preparation import next_meeting, opens_at
 from bot.storage.sealing import Sealer
 from bot.storage.tokens import token_hash
 from flows.outcome import (
+    AddPlanView,
     AnnounceMeeting,
+    AnswerPlan,
+    CreatePlanVersion,
+    SetOrganisation,
     AnswerInvitation,
     Audit,
     BecomeCoordinator,
@@ -411,3 +419,47 @@ async def _(change: RecordBroadcast, session, actor):
     await session.flush()
     if actor.planner:
         actor.planner.check_broadcast(session, broadcast, actor.now)
+
+
+# ---- the plan ---------------------------------------------------------------------
+
+
+@apply.register
+async def _(change: AddPlanView, session, actor):
+    meeting = await session.get(Meeting, change.meeting_id)
+    session.add(PlanView(case_id=meeting.case_id, meeting_id=meeting.id, person_id=change.person_id, source=change.source,
+                         text=actor.sealer.seal(change.text), created_at=actor.now))
+    audit(session, actor, "noted_view", meeting.case_id, meeting=meeting.id, source=change.source)
+
+
+@apply.register
+async def _(change: SetOrganisation, session, actor):
+    participant = await session.scalar(select(Participant).where(
+        Participant.case_id == change.case_id, Participant.person_id == change.person_id))
+    if participant is not None:
+        participant.organisation = change.organisation
+        audit(session, actor, "set_organisation", change.case_id)
+
+
+@apply.register
+async def _(change: CreatePlanVersion, session, actor):
+    latest = await session.scalar(select(PlanVersion.number).where(PlanVersion.case_id == change.case_id)
+                                  .order_by(PlanVersion.number.desc()).limit(1))
+    number = (latest or 0) + 1
+    session.add(PlanVersion(case_id=change.case_id, meeting_id=change.meeting_id, number=number, ref=change.ref,
+                            content=seal_content(change.content, actor.sealer), created_at=actor.now))
+    await session.flush()
+    audit(session, actor, "made_plan", change.case_id, meeting=change.meeting_id, version=number)
+
+
+@apply.register
+async def _(change: AnswerPlan, session, actor):
+    version = await session.scalar(select(PlanVersion).where(PlanVersion.ref == change.ref))
+    row = await session.scalar(select(PlanAgreement).where(
+        PlanAgreement.plan_version_id == version.id, PlanAgreement.person_id == actor.person.id))
+    if row is None:
+        row = PlanAgreement(plan_version_id=version.id, person_id=actor.person.id)
+        session.add(row)
+    row.answer, row.at = change.answer, actor.now
+    row.note = actor.sealer.seal(change.note) if change.note else None
+    audit(session, actor, f"plan_{change.answer}", version.case_id, version=version.number)

@@ -85,7 +85,9 @@ def test_guide_meeting_follows_the_sip_routine():
     assert "confidentiality" in mt.step("introduction").title
     assert set(mt.step("family_story").speakers) == {"child", "family"}
     assert mt.step("professionals").speakers == ("professional",)
-    assert set(mt.step("summary").records) == {"child_view", "child_absent_reason", "next_participants"}
+    assert set(mt.step("summary").records) == {"child_absent_reason", "next_participants"}
+    assert mt.step("summary").plan == ("views",)  # the child's and the guardians' views, in their own words
+    assert "responsibility" in mt.step("dialogue").plan and "goals" in mt.step("dialogue").plan and mt.child_agrees
     assert set(mt.step("follow_up").records) == {"next_date", "plan"}
     assert "What has happened since the last meeting?" in texts(mt.questions_for("family"))
     professional = " ".join(texts(mt.questions_for("professional")))
