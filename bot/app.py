@@ -28,6 +28,7 @@ from bot.db.models import Person
 from bot.delivery.limits import RateLimits
 from bot.delivery.render import outbox_rows
 from bot.delivery.sender import OutboxSender
+from bot.documents.worker import DocumentWorker
 from bot.engine import Engine
 from bot.i18n import resolve_locale, use_model_translations
 from bot.inbox import Dispatcher, Poller
@@ -83,6 +84,7 @@ class Runtime:
         self.poller: Poller | None = None
         self.dispatcher: Dispatcher | None = None
         self.scheduler: Scheduler | None = None
+        self.documents: DocumentWorker | None = None
 
     async def start(self) -> None:
         await self.application.initialize()
@@ -109,9 +111,10 @@ class Runtime:
                                    default_locale=self.settings.default_locale, interval=self.settings.scheduler_interval,
                                    wake_sender=self.sender.wake, sealer=sealer,
                                    **({"clock": self._clock} if self._clock else {}))
+        self.documents = DocumentWorker(self.sessionmaker, models=self.models, sealer=sealer, wake_sender=self.sender.wake)
         data = self.application.bot_data
         data["engine"] = self.engine
-        data["wake_sender"] = self.sender.wake
+        data["wake_sender"] = self._wake_delivery
         data["refresh_commands"] = self._refresh_commands
         await register_defaults(self.application.bot, self.settings.default_locale)
         await register_all_coordinators(self.application.bot, self.sessionmaker, self.settings.default_locale)
@@ -120,7 +123,13 @@ class Runtime:
             asyncio.create_task(self._supervised(lambda: self.dispatcher.run(self.stopping)), name="dispatcher"),
             asyncio.create_task(self._supervised(lambda: self.sender.run(self.stopping)), name="sender"),
             asyncio.create_task(self._supervised(lambda: self.scheduler.run(self.stopping)), name="scheduler"),
+            asyncio.create_task(self._supervised(lambda: self.documents.run(self.stopping)), name="documents"),
         ]
+
+    def _wake_delivery(self) -> None:
+        """Something was queued: the sender, and the worker drawing the plan's PDFs."""
+        self.sender.wake()
+        self.documents.wake()
 
     async def _supervised(self, loop_factory) -> None:
         """Keep a worker loop alive: an unexpected error is logged and the loop
@@ -139,6 +148,7 @@ class Runtime:
         self.dispatcher.wake()
         self.sender.wake()
         self.scheduler.wake()
+        self.documents.wake()
         for task in self.tasks:
             if task.get_name() == "poller":
                 task.cancel()  # it may sit in a long poll; its offset is already stored
