@@ -237,8 +237,10 @@ async def _run_meeting(cia, anna, lars) -> None:
 
 
 def save_plan_pdf(cia, folder: Path) -> Path | None:
-    """The coordinator's copy of the plan, written where a person can open it."""
-    copy = next((m for m in reversed(cia.bot_messages) if m.document and m.document[0].endswith(".pdf")), None)
+    """The coordinator's copy of the plan she asked for with /plan (with who has agreed), written
+    where a person can open it."""
+    asked = max((i for i, m in enumerate(cia.messages) if not m.from_bot and m.text == "/plan"), default=0)
+    copy = next((m for m in cia.messages[asked:] if m.from_bot and m.document and m.document[0].endswith(".pdf")), None)
     if copy is None:
         return None
     path = folder / f"meetbot-demo-{copy.document[0]}"

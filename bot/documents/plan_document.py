@@ -127,7 +127,7 @@ def plan_document(plan: PlanSnapshot, language: str) -> Document:
             signing.append((f"{person.name}, {t(role_name(person.role))}", recorded))
         sections.append(Section(t(_("Agreement to the plan")), (
             Table((t(_("Name")), t(_("Role")), t(_("Answer")), t(_("When")), t(_("In their words"))), tuple(rows),
-                  (2.2, 1.8, 1.8, 2.4, 3.5)),
+                  (2.2, 2.6, 1.9, 2.6, 3.2)),
             Signatures(tuple(signing)),
         )))
 
@@ -151,6 +151,8 @@ def plan_document(plan: PlanSnapshot, language: str) -> Document:
         page_label=t(_("Page {page} of {pages}", page="{page}", pages="{pages}")),
         language=language,
         created=plan.created_at,
+        # An older version is kept readable, and says plainly that it is not the one in force.
+        stamp="" if plan.latest else t(_("Replaced by a newer version")),
     )
 
 
