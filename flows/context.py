@@ -172,6 +172,26 @@ class PlanAnswer:
 
 
 @dataclass(frozen=True)
+class ConsentView:
+    """A guardian's answer on exchanging information for the plan (the latest one counts)."""
+
+    person_id: int
+    organisations: tuple[str, ...]
+    answer: str  # given | refused | withdrawn
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ConsentContext:
+    """What a consent button needs: the case, its people (with their organisations) and the answers so far."""
+
+    case: CaseView
+    people: tuple[Attendee, ...]
+    consents: tuple[ConsentView, ...] = ()
+    coordinator_chat_id: int | None = None
+
+
+@dataclass(frozen=True)
 class PlanSnapshot:
     """One version of a case's plan, with everything it names resolved:
     what /plan shows, the PDF draws, and agreement is asked about."""
@@ -192,6 +212,8 @@ class PlanSnapshot:
     coordinator_name: str | None = None
     coordinator_chat_id: int | None = None
     latest: bool = True  # no newer version exists
+    information_consent: bool = False  # the model asks the guardians to consent to exchanging information
+    consents: tuple[ConsentView, ...] = ()
 
     def person(self, person_id: int | None) -> Attendee | None:
         return next((p for p in self.people if p.person_id == person_id), None)
@@ -219,6 +241,7 @@ class MeetingRun:
     tasks: tuple[TaskView, ...] = ()  # agreed at this meeting
     previous_plan: PlanSnapshot | None = None  # the case's plan so far: this meeting starts from it
     views: tuple[PlanViewEntry, ...] = ()  # the views noted at this meeting
+    consents: tuple[ConsentView, ...] = ()  # the guardians' answers on exchanging information
 
 
 @dataclass(frozen=True)
@@ -327,6 +350,7 @@ class Context:
     feedback: tuple[FeedbackOpening, ...] = ()  # a participant's meetings to tell about, newest first
     feedback_results: FeedbackResults | None = None  # a coordinator's /feedback
     plan: PlanSnapshot | None = None  # for /plan and the buttons on a plan
+    consent: ConsentContext | None = None  # for the buttons on a consent request
 
     def case(self, case_id: int) -> CaseView | None:
         return next((c for c in self.coordinated_cases if c.id == case_id), None)

@@ -341,12 +341,22 @@ class AnswerPlan:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class GiveConsent:
+    """A guardian's own answer on exchanging information for the plan: given | refused | withdrawn,
+    for these organisations."""
+
+    case_id: int
+    organisations: tuple[str, ...]
+    answer: str
+
+
 Change = (
     BecomeCoordinator | JoinCase | CreateCase | CreateInvite | RevokeInvite | SetLanguage | ErasePerson
     | SaveAnswer | SetAnswerVisibility | SetPrepProgress | OpenPreparation | Audit | NotePrepReminder
     | UpdateMeeting | CreateTask | TaskResponse | ConfirmPlanRead | CloseCase | SaveFeedback | SubmitFeedback
     | AnnounceMeeting | MoveMeeting | CancelMeeting | AnswerInvitation | RecordBroadcast
-    | AddPlanView | SetOrganisation | CreatePlanVersion | AnswerPlan
+    | AddPlanView | SetOrganisation | CreatePlanVersion | AnswerPlan | GiveConsent
 )
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from flows import consent
 from flows.access import may
 from flows.common import names
 from flows.context import Attendee, Context, MeetingRun, PlanSnapshot, PlanViewEntry
@@ -128,8 +129,44 @@ def draft_summary(run: MeetingRun) -> T | None:
     return _("📋 In the plan so far: {goals} goals, {views} views noted.", goals=len(goals), views=noted)
 
 
+def _consent_requests(ctx: Context, run: MeetingRun, people) -> tuple[list[Reply], dict | None]:
+    """Where the model asks for it, the guardians consent to the organisations named in the case
+    exchanging information, before the plan is drawn up; a new organisation asks again."""
+    meeting_type = ctx.models.get(run.case.model_id).meeting_type(run.meeting.meeting_type)
+    organisations = consent.organisations_of(people)
+    code = consent.digest(organisations)
+    if not meeting_type.information_consent or not organisations or run.progress.get("consent_asked") == code:
+        return [], None
+    asked = consent.requests(run.case.id, run.case.pseudonym, people, run.consents, organisations)
+    if not asked:
+        return [], None
+    names_asked = [p for p in people if p.chat_id in {r.chat_id for r in asked}]
+    note = reply(_("🤝 Before the plan is drawn up, I have asked {names} to consent to {organisations} exchanging "
+                   "information for it. /plan shows their answers.", names=names(names_asked),
+                   organisations=", ".join(organisations)))
+    return [note, *asked], {**run.progress, "consent_asked": code}
+
+
+def with_consent(ctx: Context, run: MeetingRun, result: Outcome, people=None) -> Outcome:
+    asked, progress = _consent_requests(ctx, run, people if people is not None else run.people)
+    if not asked:
+        return result
+    changes = [*result.changes]
+    if any(isinstance(c, UpdateMeeting) for c in changes):
+        changes = [replace(c, progress={**c.progress, "consent_asked": progress["consent_asked"]})
+                   if isinstance(c, UpdateMeeting) else c for c in changes]
+    else:
+        changes.append(UpdateMeeting(run.meeting.id, progress))
+    return outcome(result.state, *result.replies, *asked, changes=changes, toast=result.toast, clear_buttons=result.clear_buttons)
+
+
 def begin(ctx: Context, part: str) -> Outcome | None:
     """A plan button on the control message (only at a step that writes that part)."""
+    result = _begin(ctx, part)
+    return with_consent(ctx, ctx.meeting_run, result) if result is not None else None
+
+
+def _begin(ctx: Context, part: str) -> Outcome | None:
     run = ctx.meeting_run
     step_index = run.progress.get("step")
     step = _steps(ctx, run)[step_index] if step_index is not None else None
@@ -409,18 +446,20 @@ def on_text(ctx: Context, text: str) -> Outcome:
     if step == "resp_org":
         organisation = " ".join(words.split())[:MAX_ORGANISATION]
         responsibility = {**draft.get("responsibility", {}), "organisation": organisation}
-        changes = []
+        changes, people = [], run.people
         if ctx.state.data.get("person"):
-            changes.append(SetOrganisation(run.case.id, ctx.state.data["person"], organisation))
+            pid = ctx.state.data["person"]
+            changes.append(SetOrganisation(run.case.id, pid, organisation))
+            people = tuple(replace(p, organisation=organisation) if p.person_id == pid else p for p in run.people)
         result = _save(ctx, run, {**draft, "responsibility": responsibility}, note=_("Noted for the plan."))
-        return outcome(result.state, *result.replies, changes=[*changes, *result.changes])
+        return with_consent(ctx, run, outcome(result.state, *result.replies, changes=[*changes, *result.changes]), people)
     if step == "org_text":
         organisation = " ".join(words.split())[:MAX_ORGANISATION]
         pid = ctx.state.data["person"]
         people = tuple(replace(p, organisation=organisation) if p.person_id == pid else p for p in run.people)
         updated = replace(run, people=people)
-        return outcome(State(FLOW, "orgs", data), reply(_("Noted for the plan.")), _organisations(updated),
-                       changes=[SetOrganisation(run.case.id, pid, organisation)])
+        return with_consent(ctx, run, outcome(State(FLOW, "orgs", data), reply(_("Noted for the plan.")), _organisations(updated),
+                                              changes=[SetOrganisation(run.case.id, pid, organisation)]), people)
     if step == "view_text":
         person = _viewable(run, ctx.state.data.get("person", 0))
         if person is None:
@@ -722,6 +761,8 @@ def show(ctx: Context) -> Outcome:
     parts = plan_parts(plan)
     if coordinator:
         parts += agreement_parts(plan)
+        if plan.information_consent:
+            parts += consent.status_parts(plan.people, plan.consents, consent.organisations_of(plan.people), plan.case.timezone)
         waiting = [p for p in plan.asked_to_agree() if plan.answer_of(p.person_id) is None]
         buttons = [[Button(_("🔔 Remind those who have not answered"), "plan:remind")]] if waiting else []
         return outcome(State(FLOW, "shown", {"case": plan.case.id}),
@@ -731,6 +772,10 @@ def show(ctx: Context) -> Outcome:
     asked = me is not None and me.person_id in {p.person_id for p in plan.asked_to_agree()}
     answered = plan.answer_of(ctx.person.id)
     buttons = answer_buttons(plan.ref, asked) if answered is None or (asked and answered.answer == "read") else []
+    if plan.information_consent and me is not None and me.role == consent.GUARDIAN:
+        said, withdraw = consent.own_status(plan.case.id, consent.latest(plan.consents, me.person_id), plan.case.timezone)
+        parts += said
+        buttons = [*buttons, *withdraw]
     if answered is not None and answered.answer in ("agree", "disagree"):
         parts.append(_("You agreed to this plan.") if answered.answer == "agree" else _("You said you do not agree to this plan."))
     elif asked:

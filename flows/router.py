@@ -10,6 +10,7 @@ from __future__ import annotations
 from flows import (
     closing,
     common,
+    consent,
     coordinating,
     feedback,
     feedback_results,
@@ -114,6 +115,8 @@ def _button(event: ButtonPress, ctx: Context) -> Outcome:
             return running.family_ready(ctx, int(parts[2]))
         if parts[0] == "plan" and len(parts) == 3 and parts[1] in ("agree", "no", "read"):
             return plan.respond(ctx, parts[1], parts[2])
+        if parts[0] == "consent" and len(parts) in (3, 4) and parts[1] in ("yes", "no", "withdraw") and parts[2].isdigit():
+            return consent.respond(ctx, parts[1], int(parts[2]), parts[3] if len(parts) == 4 else None)
         if parts[:2] == ["plan", "own"] and len(parts) == 4 and parts[2].isdigit():
             return plan.bring_own(ctx, int(parts[2]), parts[3])
         if parts[0] == "task" and len(parts) == 3:

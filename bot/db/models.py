@@ -386,6 +386,22 @@ class PlanView(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class PlanConsent(Base):
+    """A guardian's answer on the organisations named in the case exchanging
+    information for the plan: given, refused or withdrawn, naming the
+    organisations (JSON), with its time. Rows are added, never changed: the
+    latest counts, the earlier ones are the record."""
+
+    __tablename__ = "plan_consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    organisations: Mapped[list] = mapped_column(JSON, default=list)
+    answer: Mapped[str] = mapped_column(String(16))  # given | refused | withdrawn
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class PlanAgreement(Base):
     """Someone's answer to one version of the plan: agree, not agree (with a
     sealed note), or read (those who are not asked to agree)."""

@@ -131,6 +131,25 @@ def plan_document(plan: PlanSnapshot, language: str) -> Document:
             Signatures(tuple(signing)),
         )))
 
+    if plan.information_consent:
+        from flows import consent
+
+        rows = []
+        for person in plan.people:
+            if person.role != consent.GUARDIAN:
+                continue
+            given = consent.latest(plan.consents, person.person_id)
+            if given is None:
+                rows.append((person.name, t(_("not answered yet")), "–", ""))
+                continue
+            said = {"given": t(_("consents")), "refused": t(_("does not consent")), "withdrawn": t(_("withdrawn"))}[given.answer]
+            rows.append((person.name, said, _when(plan, given.at, language), ", ".join(given.organisations)))
+        if rows:
+            sections.append(Section(t(_("Consent to exchange information")), (
+                Paragraph(t(_("The guardians' consent to the organisations named exchanging information for this plan."))),
+                Table((t(_("Name")), t(_("Answer")), t(_("When")), t(_("Organisations"))), tuple(rows), (2.2, 1.8, 2.6, 4.4)),
+            )))
+
     next_parts = []
     if plan.next_meeting is not None:
         next_parts.append((t(_("Date")), _when(plan, plan.next_meeting.starts_at, language)))

@@ -22,6 +22,7 @@ from bot.db.models import (
     Participant,
     Person,
     PlanAgreement,
+    PlanConsent,
     PlanVersion,
     PlanView,
     Preparation,
@@ -39,6 +40,7 @@ from flows.outcome import (
     AnnounceMeeting,
     AnswerPlan,
     CreatePlanVersion,
+    GiveConsent,
     SetOrganisation,
     AnswerInvitation,
     Audit,
@@ -463,3 +465,10 @@ async def _(change: AnswerPlan, session, actor):
     row.answer, row.at = change.answer, actor.now
     row.note = actor.sealer.seal(change.note) if change.note else None
     audit(session, actor, f"plan_{change.answer}", version.case_id, version=version.number)
+
+
+@apply.register
+async def _(change: GiveConsent, session, actor):
+    session.add(PlanConsent(case_id=change.case_id, person_id=actor.person.id, organisations=list(change.organisations),
+                            answer=change.answer, at=actor.now))
+    audit(session, actor, f"consent_{change.answer}", change.case_id, organisations=len(change.organisations))

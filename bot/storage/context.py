@@ -13,7 +13,7 @@ from bot.i18n import resolve_locale
 from bot.storage.announcing import load_invitation, load_next_plan, meeting_view
 from bot.storage.feedback import load_openings, load_results
 from bot.storage.meeting_run import load_run, load_run_by_id, meeting_to_run
-from bot.storage.plan import current_plan, plan_by_ref
+from bot.storage.plan import consent_context, current_plan, plan_by_ref
 from bot.storage.preparation import load_overview, load_preparations
 from bot.storage.sealing import Sealer
 from bot.storage.tasks import task_by_ref, tasks_for
@@ -38,6 +38,7 @@ _RUN_CASE = re.compile(r"^\d+\|meeting:case:(\d+)$")
 _FAMILY_READY = re.compile(r"^-\|meeting:ready:(\d+)$")
 _PLAN_OWN = re.compile(r"^-\|plan:own:(\d+):[a-z0-9_]+$")
 _PLAN_BUTTON = re.compile(r"^-\|plan:(?:agree|no|read):([A-Za-z0-9_-]{1,24})$")
+_CONSENT_BUTTON = re.compile(r"^-\|consent:(?:yes|no|withdraw):(\d+)(?::[0-9a-f]{10})?$")
 _PLAN_CASE = re.compile(r"^\d+\|plan:case:(\d+)$")
 _TASK_BUTTON = re.compile(r"^-\|task:[a-z]+:([A-Za-z0-9_-]{1,24})$")
 _NEXT_CASE = re.compile(r"^\d+\|next:case:(\d+)$")
@@ -103,6 +104,8 @@ async def load_context(
         feedback=await load_openings(session, person.id, now, sealer) if person is not None and _about_feedback(event, state) else (),
         feedback_results=await _feedback_results(session, event, state, cases, sealer) if person is not None and person.is_coordinator else None,
         plan=await _plan(session, event, state, person, cases, models, sealer) if person is not None else None,
+        consent=await consent_context(session, int(match.group(1)))
+        if person is not None and isinstance(event, ButtonPress) and (match := _CONSENT_BUTTON.match(event.data)) else None,
     )
     return ctx, person, conversation
 

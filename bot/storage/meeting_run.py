@@ -48,7 +48,7 @@ async def meeting_to_run(session: AsyncSession, case_id: int, now: datetime) -> 
 
 
 async def load_run(session: AsyncSession, case: CaseView, meeting: Meeting, sealer: Sealer, models=None) -> MeetingRun:
-    from bot.storage.plan import snapshot, views_of_meeting
+    from bot.storage.plan import consents_of, snapshot, views_of_meeting
 
     rows = await people_of(session, case.id)
     answers = list(await session.scalars(select(Answer).where(Answer.meeting_id == meeting.id).order_by(Answer.id)))
@@ -67,7 +67,7 @@ async def load_run(session: AsyncSession, case: CaseView, meeting: Meeting, seal
     previous = await snapshot(session, earlier, models, sealer) if earlier is not None and models is not None else None
     views = await views_of_meeting(session, meeting.id, people, sealer)
     return MeetingRun(case, meeting_view(meeting), coordinator.chat_id if coordinator else None, open_progress(meeting.progress, sealer),
-                      people, tasks, previous, views)
+                      people, tasks, previous, views, await consents_of(session, case.id))
 
 
 async def load_run_by_id(session: AsyncSession, meeting_id: int, sealer: Sealer, models=None) -> MeetingRun | None:

@@ -8,12 +8,26 @@ import json
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Case, Meeting, Person, PlanAgreement, PlanVersion, Task
+from bot.db.models import Case, Meeting, Person, PlanAgreement, PlanConsent, PlanVersion, Task
 from bot.db.models import PlanView as PlanViewRow
 from bot.storage.announcing import case_view, meeting_view, people_of
 from bot.storage.sealing import Sealer
 from bot.storage.tasks import task_views
-from flows.context import Attendee, PlanAnswer, PlanSnapshot, PlanViewEntry
+from flows.context import Attendee, ConsentContext, ConsentView, PlanAnswer, PlanSnapshot, PlanViewEntry
+
+
+async def consents_of(session: AsyncSession, case_id: int) -> tuple[ConsentView, ...]:
+    rows = await session.scalars(select(PlanConsent).where(PlanConsent.case_id == case_id).order_by(PlanConsent.id))
+    return tuple(ConsentView(row.person_id, tuple(row.organisations or ()), row.answer, row.at) for row in rows)
+
+
+async def consent_context(session: AsyncSession, case_id: int) -> ConsentContext | None:
+    case = await session.get(Case, case_id)
+    if case is None:
+        return None
+    coordinator = await session.get(Person, case.coordinator_id) if case.coordinator_id else None
+    return ConsentContext(case_view(case), await attendees_of(session, case.id), await consents_of(session, case.id),
+                          coordinator.chat_id if coordinator else None)
 
 
 def seal_content(content: dict, sealer: Sealer) -> str:
@@ -76,6 +90,8 @@ async def snapshot(session: AsyncSession, version: PlanVersion, models, sealer: 
         coordinator_name=coordinator.name if coordinator else None,
         coordinator_chat_id=coordinator.chat_id if coordinator else None,
         latest=newest == version.number,
+        information_consent=meeting_type.information_consent if meeting_type else False,
+        consents=await consents_of(session, case.id),
     )
 
 

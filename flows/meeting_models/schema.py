@@ -242,6 +242,9 @@ class MeetingType(_Strict):
     # Who is asked to agree to the plan besides the guardians (role "family")
     # and those answering for an action: the young person, where the model says so.
     child_agrees: StrictBool = False
+    # The guardians consent, before the plan is drawn up, to the organisations
+    # named in the case exchanging information for it (the SIP's consent).
+    information_consent: StrictBool = False
 
     @field_validator("steps")
     @classmethod

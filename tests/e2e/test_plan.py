@@ -9,7 +9,7 @@ import io
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from bot.db.models import AuditEntry, PlanAgreement, PlanVersion
+from bot.db.models import AuditEntry, PlanAgreement, PlanConsent, PlanVersion
 from tests.auxil.people import act, case_with_people
 from tests.e2e.test_meeting import take_attendance
 from tests.e2e.test_next_meeting import announce
@@ -75,6 +75,13 @@ async def test_a_sip_follow_up_makes_a_plan_that_is_agreed_refused_filed_and_car
     await choose(cia, "Pekka", contains="Which organisation does Pekka")
     await act(cia, cia.send_text("Norrby skola"), contains="Pekka: Norrby skola")
     await choose(cia, "◀ Back", contains="Step 6 of 8")
+    # Before the plan is drawn up the guardians consent to these organisations exchanging information.
+    both = lambda m: "BUP Norrby" in m.text and "Norrby skola" in m.text and m.buttons  # noqa: E731 - the newest request
+    await act(anna, anna.press("✅ Ja, jag samtycker", message=await anna.wait_for(both, timeout=10)), contains="samtycke är antecknat")
+    await act(bo, bo.press("✅ Ja, jeg giver samtykke", message=await bo.wait_for(both, timeout=10)), contains="samtykke er noteret")
+    await act(eva, eva.press("No", message=await eva.wait_for(both, timeout=10)), contains="Nothing is shared")
+    await cia.wait_for(lambda m: "Eva does not consent" in m.text, timeout=10)
+    assert not [m for m in kim.bot_messages + aino.bot_messages if "Consent for the plan" in m.text]
     await act(cia, cia.press("🎯 Goals", message=control_of(cia)), contains="Goals")
     await choose(cia, "➕ Add a goal", contains="Write the goal")
     await act(cia, cia.send_text("Kim ska trivas i skolan\n- gå till skolan varje dag\n- sova hela natten"), contains="Where are we now")
@@ -106,7 +113,8 @@ async def test_a_sip_follow_up_makes_a_plan_that_is_agreed_refused_filed_and_car
     for expected in ("Plan för Family A", "Mål och delmål", "Kim ska trivas i skolan", "sova hela natten", "Huvudansvar",
                      "BUP Norrby", "Norrby skola", "Utreda sömnen", "Anpassa schemat", "Nulägesbeskrivning",
                      "Kim sover dåligt men går till skolan <oftare>.", "Jag vill bo kvar hos mamma",
-                     "Vi behöver hjälp på morgnarna", "Inte med på mötet", "Eva", "Sida 1 av"):
+                     "Vi behöver hjälp på morgnarna", "Inte med på mötet", "Eva", "Sida 1 av",
+                     "Samtycke till informationsutbyte", "BUP Norrby, Norrby skola"):
         assert expected in text_sv, expected
     pdf_da = await bo.wait_for(lambda m: m.document is not None, timeout=20)
     text_da = flat(pdf_text(pdf_da))
@@ -145,6 +153,15 @@ async def test_a_sip_follow_up_makes_a_plan_that_is_agreed_refused_filed_and_car
     await kim.wait_for(lambda m: "A reminder: the plan for Family A" in m.text, timeout=10)
     filed = await cia.wait_for(lambda m: m.document is not None and "v1" in m.document[0], after=len(cia.messages) - 6, timeout=20)
     assert "Eva" in flat(pdf_text(filed)) and "innan något bestäms" in flat(pdf_text(filed))
+
+    assert "Consent to exchange information" in status.text and "Eva: does not consent" in status.text
+    # Anna withdraws her consent: she is told plainly what stops, the coordinator is told, it is recorded.
+    mine = await act(anna, anna.send_command("plan"), contains="Du samtyckte")
+    await act(anna, anna.press("Ta tillbaka mitt samtycke", message=mine), contains="tillbakataget")
+    await cia.wait_for(lambda m: "Anna has withdrawn the consent" in m.text, timeout=10)
+    async with bot.sessionmaker() as session:
+        consents = [(c.person_id, c.answer) for c in await session.scalars(select(PlanConsent).order_by(PlanConsent.id))]
+    assert [answer for _pid, answer in consents] == ["given", "given", "refused", "withdrawn"]
 
     # The follow-up starts from this plan: the goal is carried over and its progress recorded.
     await announce(cia)

@@ -159,3 +159,48 @@ def test_plan_shows_the_coordinator_who_agreed_who_did_not_and_who_has_not_answe
     assert out.replies[0].document.ref == "planref" and out.replies[0].protect_content
     out = chat.press("plan:remind")
     assert [r.chat_id for r in out.replies if r.chat_id] == [400]  # Lars has not answered
+
+
+# ---- consent to exchange information (the SIP model) ------------------------------------------
+
+
+def _consent_ctx(person_id, consents=()):
+    from flows.context import ConsentContext, PersonView
+
+    people = (replace(PEOPLE[0], organisation=None), PEOPLE[1], PEOPLE[2], replace(PEOPLE[3], organisation="BUP Norrby"))
+    here = ConsentContext(case(model_id="sip_follow_up"), people, tuple(consents), 900)
+    return Chat(ctx(person=PersonView(person_id, "x", False, "en"), consent=here))
+
+
+def test_naming_an_organisation_asks_the_guardians_for_consent_once_and_again_for_a_new_one():
+    chat = sip_meeting_at("dialogue")
+    chat.press("meeting:plan:orgs")
+    chat.press("plan:org:5")
+    out = chat.text("BUP Norrby")
+    asked = [r for r in out.replies if r.chat_id == 200 and r.buttons]
+    assert len(asked) == 1 and "BUP Norrby" in repr(asked[0].parts) and asked[0].protect_content
+    assert not [r for r in out.replies if r.chat_id in (300, 400, 500)]  # the guardians only
+    assert chat.ctx.meeting_run.progress["consent_asked"]
+    out = chat.press("plan:back")
+    chat.press("meeting:plan:goals")  # the same organisations: not asked again
+    assert not [r for r in chat.last.replies if r.chat_id == 200]
+
+
+def test_a_guardian_consents_to_the_organisations_shown_and_can_withdraw_it():
+    from flows.consent import digest
+    from flows.context import ConsentView
+    from flows.outcome import GiveConsent
+
+    code = digest(("BUP Norrby",))
+    out = _consent_ctx(2).press_unstamped(f"consent:yes:7:{code}")
+    assert out.changes == (GiveConsent(7, ("BUP Norrby",), "given"),)
+    assert "consents" in repr([r for r in out.replies if r.chat_id == 900])
+    stale = _consent_ctx(2).press_unstamped("consent:yes:7:0123456789")  # the organisations changed since
+    assert stale.changes == () and "BUP Norrby" in repr(stale.replies)
+    assert _consent_ctx(5).press_unstamped(f"consent:yes:7:{code}").changes == ()  # not a guardian
+    assert _consent_ctx(2).press_unstamped(f"consent:yes:8:{code}").changes == ()  # another case
+    given = (ConsentView(2, ("BUP Norrby",), "given", NOW),)
+    out = _consent_ctx(2, given).press_unstamped("consent:withdraw:7")
+    assert out.changes == (GiveConsent(7, ("BUP Norrby",), "withdrawn"),)
+    assert "may not exchange information" in repr(out.replies) and "withdrawn" in repr([r for r in out.replies if r.chat_id == 900])
+    assert _consent_ctx(3, given).press_unstamped("consent:withdraw:7").changes == ()  # only one's own

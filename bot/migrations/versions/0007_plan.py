@@ -69,6 +69,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_plan_agreements_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_plan_agreements_plan_version_id'), ['plan_version_id'], unique=False)
 
+    op.create_table('plan_consents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('organisations', sa.JSON(), nullable=False),
+    sa.Column('answer', sa.String(length=16), nullable=False),
+    sa.Column('at', bot.db.models.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('plan_consents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_consents_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plan_consents_person_id'), ['person_id'], unique=False)
+
     with op.batch_alter_table('participants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('organisation', sa.String(length=120), nullable=True))
 
@@ -76,6 +91,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('participants', schema=None) as batch_op:
         batch_op.drop_column('organisation')
+    op.drop_table('plan_consents')
     op.drop_table('plan_agreements')
     op.drop_table('plan_views')
     op.drop_table('plan_versions')
