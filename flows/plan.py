@@ -80,13 +80,11 @@ def draft_of(run: MeetingRun) -> dict:
 
 
 def _save(ctx: Context, run: MeetingRun, draft: dict, then: Outcome | None = None, note: T | None = None) -> Outcome:
-    from flows import running
-
     progress = {**run.progress, "plan": draft}
     updated = replace(run, progress=progress)
     change = UpdateMeeting(run.meeting.id, progress)
     ctx = replace(ctx, meeting_run=updated)
-    result = then or running.control(ctx, note=note)
+    result = then or _back(ctx, note=note)
     return outcome(result.state, *result.replies, changes=[change, *result.changes])
 
 
@@ -168,14 +166,13 @@ def begin(ctx: Context, part: str) -> Outcome | None:
 
 def _begin(ctx: Context, part: str) -> Outcome | None:
     run = ctx.meeting_run
-    step_index = run.progress.get("step")
-    step = _steps(ctx, run)[step_index] if step_index is not None else None
-    if step is None or (part not in parts_of(step) and not (part == "orgs" and parts_of(step))):
+    parts = _parts_here(ctx, run)
+    if part not in parts and not (part == "orgs" and parts):
         return None
-    state = State(FLOW, part, {"meeting": run.meeting.id})
+    state = State(FLOW, part, _data(ctx, run))
     draft = draft_of(run)
     if part == "goals":
-        return outcome(State(FLOW, "goals", {"meeting": run.meeting.id}), _goals_message(run, draft))
+        return outcome(State(FLOW, "goals", _data(ctx, run)), _goals_message(run, draft))
     if part == "situation":
         return outcome(state, reply(_("📝 Write the current situation as it was described, in a few sentences. "
                                       "It is added to what is already written."), *_so_far(draft.get("situation"))))
@@ -183,7 +180,7 @@ def _begin(ctx: Context, part: str) -> Outcome | None:
         return outcome(state, reply(_("🔎 How has the work gone since last time? What has helped, what must change, "
                                       "and are more meetings needed? Write what was said."), *_so_far(draft.get("evaluation"))))
     if part == "safety_columns":
-        return _ask_column(run, 0)
+        return _ask_column(ctx, run, 0)
     if part == "responsibility":
         people = [p for p in run.people if p.role == "professional"]
         buttons = [[Button(_("{name}", name=p.name), f"plan:resp:{p.person_id}")] for p in people]
@@ -224,8 +221,7 @@ def _organisations(run: MeetingRun) -> Reply:
 
 
 def _scales_asked(ctx: Context, run: MeetingRun) -> bool:
-    step_index = run.progress.get("step")
-    return step_index is not None and "goal_scales" in parts_of(_steps(ctx, run)[step_index])
+    return "goal_scales" in _parts_here(ctx, run)
 
 
 def goal_line(goal: dict) -> T:
@@ -301,11 +297,11 @@ def _goal_menu(draft: dict, index: int, scales: bool) -> Reply:
 # ---- the three columns -----------------------------------------------------------
 
 
-def _ask_column(run: MeetingRun, index: int) -> Outcome:
+def _ask_column(ctx: Context, run: MeetingRun, index: int) -> Outcome:
     questions = (_("🧭 What are we worried about? Write what was agreed."),
                  _("🧭 What is working well?"),
                  _("🧭 What needs to happen?"))
-    state = State(FLOW, "columns", {"meeting": run.meeting.id, "column": index})
+    state = State(FLOW, "columns", {**_data(ctx, run), "column": index})
     return outcome(state, reply(questions[index], buttons=[[Button(_("Skip"), "plan:colskip")]]))
 
 
@@ -317,11 +313,74 @@ def column_title(key: str) -> T:
 # ---- buttons and text while writing -------------------------------------------------
 
 
+def _amending(ctx: Context) -> bool:
+    return bool(ctx.state.data.get("amend"))
+
+
+def _data(ctx: Context, run: MeetingRun) -> dict:
+    """The state's data: the meeting, and when the plan is changed after the meeting, the version it changes."""
+    return {"meeting": run.meeting.id, **({"amend": ctx.state.data["amend"]} if _amending(ctx) else {})}
+
+
+def _parts_here(ctx: Context, run: MeetingRun) -> tuple[str, ...]:
+    """What may be written now: the current step's parts, or after the meeting every part the meeting writes."""
+    steps = _steps(ctx, run)
+    if _amending(ctx):
+        return tuple(dict.fromkeys(part for step in steps for part in parts_of(step)))
+    index = run.progress.get("step")
+    return parts_of(steps[index]) if index is not None and run.meeting.status == "running" else ()
+
+
+def _back(ctx: Context, note: T | None = None) -> Outcome:
+    from flows import running
+
+    return amend_menu(ctx, note=note) if _amending(ctx) else running.control(ctx, note=note)
+
+
 def _guard(ctx: Context) -> MeetingRun | None:
     run = ctx.meeting_run
-    if run is None or not may(ctx.person, "run_meeting", run.case) or run.meeting.status != "running":
+    if run is None or not may(ctx.person, "run_meeting", run.case):
         return None
-    return run
+    if run.meeting.status == "running" or (_amending(ctx) and run.meeting.status == "ended"):
+        return run
+    return None
+
+
+# ---- changing the plan after the meeting ---------------------------------------------------------
+
+
+def amend_start(ctx: Context) -> Outcome | None:
+    """/plan's "change the plan": the latest version's meeting is opened for writing again."""
+    plan, run = ctx.plan, ctx.meeting_run
+    if plan is None or run is None or plan.meeting is None or run.meeting.id != plan.meeting.id or not plan.latest \
+            or not may(ctx.person, "run_meeting", run.case):
+        return None
+    ctx = replace(ctx, state=State(FLOW, "amend", {"meeting": run.meeting.id, "amend": plan.number}))
+    return amend_menu(ctx)
+
+
+def amend_menu(ctx: Context, note: T | None = None) -> Outcome:
+    run = ctx.meeting_run
+    data = _data(ctx, run)
+    buttons = [[Button(PART_LABELS[part](), f"plan:part:{part}")] for part in _parts_here(ctx, run) if part in PART_LABELS]
+    if any(p.role == "professional" for p in run.people):
+        buttons.append([Button(_("🏢 Who works where"), "plan:part:orgs")])
+    buttons.append([Button(_("📣 Send the changed plan"), "plan:send")])
+    parts = [_("✏️ <b>Changing the plan</b> (version {n}). Choose what to change. When you send it, it becomes "
+               "version {next}, and everyone is asked again whether they agree.", n=data["amend"], next=data["amend"] + 1)]
+    if note is not None:
+        parts.append(note)
+    return outcome(State(FLOW, "amend", data), reply(*parts, buttons=buttons))
+
+
+def _send_amended(ctx: Context, run: MeetingRun) -> Outcome:
+    snapshot, version = new_version(ctx, run)
+    snapshot = replace(snapshot, number=ctx.state.data["amend"] + 1)
+    told = sent_to_everyone(ctx, snapshot, _("The plan has been changed. Here is the new version: "
+                                             "the plan may not be changed without your approval, so you are asked again."))
+    done = reply(_("The changed plan is sent to everyone taking part in the case. /plan shows who has agreed to it."),
+                 *plan_parts(snapshot), document=PlanPdf(snapshot.ref), protect_content=True)
+    return outcome(IDLE, done, *told, changes=[version])
 
 
 def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcome | None:
@@ -333,8 +392,14 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
     if run is None:
         return outcome(IDLE, reply(_("The plan is written while the meeting runs. /meeting shows where it is.")))
     draft = draft_of(run)
-    data = {"meeting": run.meeting.id}
+    data = _data(ctx, run)
     scales = _scales_asked(ctx, run)
+    if ctx.state.step == "amend":
+        if action == ["send"]:
+            return _send_amended(ctx, run)
+        if len(action) == 2 and action[0] == "part":
+            return begin(ctx, action[1])
+        return None
     goals = draft.get("goals", [])
 
     def goal_index(text: str) -> int | None:
@@ -342,7 +407,7 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
 
     match ctx.state.step, action:
         case _, ["back"]:
-            return running.control(ctx)
+            return _back(ctx)
         case _, ["goals"]:
             return outcome(State(FLOW, "goals", data), _goals_message(run, draft))
         case "goals", ["addgoal"]:
@@ -411,7 +476,7 @@ def _next_column(ctx: Context, run: MeetingRun, draft: dict, text: str | None) -
         columns[key] = f"{columns[key]}\n\n{text}" if columns.get(key) else text
         draft = {**draft, "columns": columns}
     if index + 1 < len(COLUMNS):
-        return _save(ctx, run, draft, _ask_column(run, index + 1))
+        return _save(ctx, run, draft, _ask_column(ctx, run, index + 1))
     return _save(ctx, run, draft, note=_("Noted for the plan."))
 
 
@@ -423,7 +488,7 @@ def on_text(ctx: Context, text: str) -> Outcome:
     if not words:
         return outcome(ctx.state, reply(_("Please write a few words.")))
     draft = draft_of(run)
-    data = {"meeting": run.meeting.id}
+    data = _data(ctx, run)
     step = ctx.state.step
     if step in ("situation", "evaluation"):
         draft = {**draft, step: f"{draft[step]}\n\n{words}" if draft.get(step) else words}
@@ -435,7 +500,7 @@ def on_text(ctx: Context, text: str) -> Outcome:
         if index is not None and index < len(goals):
             goals[index] = {**goals[index], **parsed, **({"status": "changed"} if goals[index].get("carried") else {})}
         else:
-            goals.append({**parsed, "key": ctx.new_token()[:8]})
+            goals.append({**parsed, "key": ctx.new_token()[-8:]})
             index = len(goals) - 1
         draft = {**draft, "goals": goals}
         if _scales_asked(ctx, run) and ctx.state.data.get("goal") is None:
@@ -468,7 +533,7 @@ def on_text(ctx: Context, text: str) -> Outcome:
 
         entry = PlanViewEntry(person.person_id, person.name, person.role, words, "said", ctx.now)
         updated = replace(ctx, meeting_run=replace(run, views=(*run.views, entry)))
-        result = running.control(updated, note=_("Noted for the plan, in {name}'s own words.", name=person.name))
+        result = _back(updated, note=_("Noted for the plan, in {name}'s own words.", name=person.name))
         return outcome(result.state, *result.replies,
                        changes=[AddPlanView(run.meeting.id, person.person_id, words), *result.changes])
     return outcome(ctx.state, reply(_("Please use the buttons under the message.")))
@@ -481,10 +546,10 @@ def ask_again(ctx: Context) -> Outcome:
     if ctx.state.step in ("shown", "case") or run is None:
         return show(ctx)
     if ctx.state.step in ("goals", "goal"):
-        return outcome(State(FLOW, "goals", {"meeting": run.meeting.id}), _goals_message(run, draft_of(run)))
+        return outcome(State(FLOW, "goals", _data(ctx, run)), _goals_message(run, draft_of(run)))
     if ctx.state.step == "columns":
-        return _ask_column(run, ctx.state.data.get("column", 0))
-    return running.control(ctx)
+        return _ask_column(ctx, run, ctx.state.data.get("column", 0))
+    return _back(ctx)
 
 
 # ---- the child brings one of their own answers ---------------------------------------
@@ -529,7 +594,7 @@ def new_version(ctx: Context, run: MeetingRun) -> tuple[PlanSnapshot, CreatePlan
         content["absent_reason"] = run.progress["absent_reason"]
     if "next_people" in run.progress:
         content["next_people"] = list(run.progress["next_people"])
-    ref = ctx.new_token()[:16]
+    ref = ctx.new_token()[-16:]
     number = (run.previous_plan.number if run.previous_plan else 0) + 1
     meeting_type = ctx.models.get(run.case.model_id).meeting_type(run.meeting.meeting_type)
     carried = tuple(t for t in (run.previous_plan.actions if run.previous_plan else ()) if t.status == "open"
@@ -765,7 +830,10 @@ def show(ctx: Context) -> Outcome:
             parts += consent.status_parts(plan.people, plan.consents, consent.organisations_of(plan.people), plan.case.timezone)
         waiting = [p for p in plan.asked_to_agree() if plan.answer_of(p.person_id) is None]
         buttons = [[Button(_("🔔 Remind those who have not answered"), "plan:remind")]] if waiting else []
-        return outcome(State(FLOW, "shown", {"case": plan.case.id}),
+        if plan.meeting is not None and plan.case.status == "open":
+            buttons.append([Button(_("✏️ Change the plan"), "plan:amend")])
+        shown = {"case": plan.case.id, **({"meeting": plan.meeting.id} if plan.meeting else {})}
+        return outcome(State(FLOW, "shown", shown),
                        reply(*parts, buttons=buttons, document=PlanPdf(plan.ref), protect_content=True),
                        changes=[Audit(plan.case.id, "viewed_plan", {"version": plan.number})])
     me = plan.person(ctx.person.id)
@@ -789,6 +857,8 @@ def _on_shown_button(ctx: Context, action: list[str]) -> Outcome | None:
         return show(ctx) if plan is not None and str(plan.case.id) == action[1] else None
     if plan is None or ctx.person is None or plan.case.coordinator_id != ctx.person.id:
         return None
+    if action == ["amend"]:
+        return amend_start(ctx)
     if action == ["remind"]:
         waiting = [p for p in plan.asked_to_agree() if plan.answer_of(p.person_id) is None]
         notices = [reply(_("🔔 A reminder: the plan for {case} is waiting for your answer.", case=plan.case.pseudonym),

@@ -204,3 +204,33 @@ def test_a_guardian_consents_to_the_organisations_shown_and_can_withdraw_it():
     assert out.changes == (GiveConsent(7, ("BUP Norrby",), "withdrawn"),)
     assert "may not exchange information" in repr(out.replies) and "withdrawn" in repr([r for r in out.replies if r.chat_id == 900])
     assert _consent_ctx(3, given).press_unstamped("consent:withdraw:7").changes == ()  # only one's own
+
+
+def test_the_coordinator_changes_an_agreed_plan_after_the_meeting_and_everyone_is_asked_again():
+    chat = sip_meeting_at("summary")
+    chat.press("meeting:end")
+    out = chat.press("meeting:endyes")
+    version = next(c for c in out.changes if isinstance(c, CreatePlanVersion))
+    run = chat.ctx.meeting_run
+    plan = _snapshot(ref=version.ref, number=1, content=version.content, meeting=run.meeting,
+                     answers=(PlanAnswer(2, "agree", None, NOW),))
+    chat.ctx = replace(chat.ctx, plan=plan)
+    out = chat.command("plan")
+    assert "plan:amend" in chat.actions()
+    out = chat.press("plan:amend")
+    assert out.replies[0].parts[0].params["next"] == 2 and "plan:part:situation" in chat.actions() and "plan:part:goals" in chat.actions()
+    chat.press("plan:part:situation")
+    out = chat.text("Kim bor nu hos pappa halva veckan.")
+    assert out.changes[0].progress["plan"]["situation"] == "Kim bor nu hos pappa halva veckan."
+    assert chat.ctx.state.step == "amend"  # back at the list of what to change
+    out = chat.press("plan:send")
+    new = next(c for c in out.changes if isinstance(c, CreatePlanVersion))
+    assert new.ref != version.ref and new.content["situation"] == "Kim bor nu hos pappa halva veckan."
+    anna = next(r for r in out.replies if r.chat_id == 200)
+    assert [b.action for row in anna.buttons for b in row] == [f"plan:agree:{new.ref}", f"plan:no:{new.ref}"]  # asked again
+
+
+def test_nobody_but_the_coordinator_changes_the_plan():
+    plan = _snapshot(meeting=case(model_id="sip_follow_up").meetings[0])
+    anna = _as(2, plan, state=__import__("flows.outcome", fromlist=["State"]).State("plan", "shown", {"case": 7, "meeting": 1}))
+    assert anna.press("plan:amend").changes == () and anna.ctx.state.step != "amend"
