@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from bot.documents import Document, Fields, Paragraph, Section, Signatures, Table, render_pdf_async
+from bot.documents import Document, Fields, Paragraph, Section, Signatures, Table
 from bot.i18n import format_moment, render
 from flows.context import PlanSnapshot
 from flows.labels import role_name
@@ -178,6 +178,3 @@ def plan_document(plan: PlanSnapshot, language: str) -> Document:
 def _scale(value) -> str:
     return "–" if value is None else str(value)
 
-
-async def plan_pdf(plan: PlanSnapshot, language: str) -> bytes:
-    return await render_pdf_async(plan_document(plan, language))

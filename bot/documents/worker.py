@@ -4,7 +4,10 @@ people's updates.
 
 A queued document is an outbox row with status "render" naming the plan
 version and the reader's language. This worker loads the version in a short
-read, draws the PDF, and hands the row to the sender ("pending"). Everything
+read, draws the PDF in a separate process (drawing is pure-Python CPU work:
+in a thread it would compete with the bot for the interpreter lock and slow
+every reply down while a plan goes out to twenty people), and hands the row
+to the sender ("pending"). Everything
 is in the database: a restart simply draws what is still waiting. Two
 processes may draw the same row; only one hands it over."""
 
@@ -12,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -36,11 +41,35 @@ class DocumentWorker:
         self.wake_sender = wake_sender
         self.interval = interval
         self._wake = asyncio.Event()
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def _draw(self, document) -> bytes:
+        """The PDF, drawn in the worker's own process (started on first use); in a thread where
+        processes cannot be started."""
+        from bot.documents import render_pdf, render_pdf_async
+
+        if self._pool is None:
+            try:
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            except (OSError, NotImplementedError):  # a sandbox without processes
+                return await render_pdf_async(document)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, render_pdf, document)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self, stopping: asyncio.Event) -> None:
+        try:
+            await self._loop(stopping)
+        finally:
+            self.close()
+
+    async def _loop(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
             self._wake.clear()
             try:
@@ -56,7 +85,7 @@ class DocumentWorker:
 
     async def render_once(self) -> int:
         """Draw the documents waiting now; returns how many were handed to the sender."""
-        from bot.documents.plan_document import filename, plan_pdf  # fpdf2 loads only when a plan is drawn
+        from bot.documents.plan_document import filename, plan_document  # fpdf2 loads only when a plan is drawn
 
         async with self.sessionmaker() as session:
             rows = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.status == RENDERING)
@@ -73,7 +102,7 @@ class DocumentWorker:
                 values = {"status": "failed", "last_error": "plan erased", "payload": None}
             else:
                 try:
-                    blob = await plan_pdf(plan, language)
+                    blob = await self._draw(plan_document(plan, language))
                 except Exception as exc:  # never a stuck queue: the text of the plan has gone out already
                     log.exception("drawing plan %s failed", plan.number)
                     values = {"status": "failed", "last_error": f"pdf: {type(exc).__name__}"[:200], "payload": None}
