@@ -313,6 +313,8 @@ class FeedbackResults:
 
     case: CaseView
     meetings: tuple[tuple[MeetingView, tuple[FeedbackGiven, ...]], ...] = ()
+    # The plan's goals over the case's versions, oldest first: (when, ((goal key, its words, "now" 0-10 or None), ...)).
+    goals: tuple[tuple[datetime, tuple[tuple[str, str, int | None], ...]], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,9 @@ class FeedbackChart:
     """A chart of a case's feedback across its meetings, drawn by the Telegram
     side in the reader's language: one line per item, 0 to 10."""
 
-    items: tuple[T, ...]  # the items' short names, the legend
+    items: tuple[T | str, ...]  # the items' short names, the legend (a str is shown as is: a goal in the family's words)
     meetings: tuple[tuple[Moment, tuple[float | None, ...]], ...]  # (when, the mean of each item)
-    low: int  # answers at or below this count as low: drawn as a line
+    low: int | None  # answers at or below this count as low: drawn as a line (None: no line)
 
 
 @dataclass(frozen=True)

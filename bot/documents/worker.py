@@ -90,19 +90,25 @@ class DocumentWorker:
         async with self.sessionmaker() as session:
             rows = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.status == RENDERING)
                                               .order_by(OutboxMessage.id).limit(BATCH)))
-            work = []
+            work, plans = [], {}
             for row in rows:
                 payload = dict(row.payload or {})
-                plan = await plan_by_ref(session, payload.get("plan", ""), self.models, self.sealer)
-                work.append((row.id, payload, plan))
+                ref = payload.get("plan", "")
+                if ref not in plans:
+                    plans[ref] = await plan_by_ref(session, ref, self.models, self.sealer)
+                work.append((row.id, payload, plans[ref]))
         handed = 0
+        drawn: dict[tuple[str, str], bytes] = {}  # everyone reading one language gets the same file: drawn once
         for row_id, payload, plan in work:
             language = payload.get("language", "en")
             if plan is None:  # the case or the version was erased meanwhile: nothing to send
                 values = {"status": "failed", "last_error": "plan erased", "payload": None}
             else:
                 try:
-                    blob = await self._draw(plan_document(plan, language))
+                    key = (plan.ref, language)
+                    if key not in drawn:
+                        drawn[key] = await self._draw(plan_document(plan, language))
+                    blob = drawn[key]
                 except Exception as exc:  # never a stuck queue: the text of the plan has gone out already
                     log.exception("drawing plan %s failed", plan.number)
                     values = {"status": "failed", "last_error": f"pdf: {type(exc).__name__}"[:200], "payload": None}

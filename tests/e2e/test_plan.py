@@ -183,6 +183,11 @@ async def test_a_sip_follow_up_makes_a_plan_that_is_agreed_refused_filed_and_car
     assert "Nu 6 av 10" in second.text and "Utreda sömnen" in second.text  # open actions carried over
     second_pdf = await anna.wait_for(lambda m: m.document is not None and m.document[0].endswith("-v2.pdf"), timeout=20)
     assert "Kim ska trivas i skolan" in flat(pdf_text(second_pdf)) and "behålls" in flat(pdf_text(second_pdf))
+    # The coordinator's /feedback shows the goal's scale over the case's meetings: a chart and the numbers.
+    await cia.send_command("feedback")
+    chart = await cia.wait_for(lambda m: m.photo is not None and "The goals in the plan" in (m.caption or ""), timeout=20)
+    numbers = await cia.wait_for(lambda m: "The goals, meeting by meeting" in m.text, timeout=10)
+    assert chart.photo.startswith(b"\x89PNG") and "Kim ska trivas i skolan: 3 → 6" in numbers.text
     # An answer to the old version no longer counts.
     await act(anna, anna.press_data(old_no, plan_sv.message_id), contains="ändrats")
     async with bot.sessionmaker() as session:
