@@ -21,6 +21,7 @@ from bot.db.models import (
     OutboxMessage,
     Participant,
     Person,
+    PlanVersion,
     Task,
 )
 
@@ -42,6 +43,7 @@ async def purge_with(sessionmaker, retention_days: int, now: datetime | None = N
             ("tasks", select(func.count()).select_from(Task).where(Task.case_id.in_(cases))),
             ("invitations and their answers", select(func.count()).select_from(Invitation).where(Invitation.meeting_id.in_(meetings))),
             ("feedback answers", select(func.count()).select_from(Feedback).where(Feedback.meeting_id.in_(meetings))),
+            ("plan versions", select(func.count()).select_from(PlanVersion).where(PlanVersion.case_id.in_(cases))),
         ):
             erased[what] = await session.scalar(query) if cases else 0
         if cases:

@@ -206,3 +206,41 @@ async def test_someone_who_left_gets_no_new_version(emulator, bot):
     await anna.wait_for(lambda m: m.document is not None, timeout=20)
     await lars.wait_until_answered(timeout=2)
     assert not [m for m in lars.bot_messages if "The plan for" in m.text or m.document is not None]
+
+
+async def test_erasing_a_person_or_the_case_erases_what_the_plan_holds_of_them(emulator, bot):
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import func
+
+    from bot.db.models import PlanView
+    from bot.purge import purge_with
+    from tests.auxil.people import button
+
+    cia, (anna, lars) = await case_with_people(emulator, bot, [("Anna", "family member"), ("Lars", "network member")])
+    control = await take_attendance(cia, "Anna", "Lars")
+    await act(cia, cia.press("▶ Start the meeting", message=control), contains="Step 1 of 7")
+    for step in range(2, 7):
+        await act(cia, cia.press("Next step ▶", message=control_of(cia)), contains=f"Step {step} of 7")
+    await act(cia, cia.press("🧒 The child's and the parents' views", message=control_of(cia)), contains="Whose view")
+    await choose(cia, "Anna (family member)", contains="Write what Anna said")
+    await act(cia, cia.send_text("Vi vill ha lugnare morgnar"), contains="own words")
+    await act(cia, cia.press("⏹ End the meeting", message=control_of(cia)), contains="End the meeting now?")
+    await act(cia, cia.press("Yes, end the meeting"), contains="The meeting has ended")
+    plan = await anna.wait_for(lambda m: "The plan for Family A" in m.text and m.buttons, timeout=10)
+    await act(anna, anna.press("✅ I agree", message=plan), contains="you agree")
+
+    await act(anna, anna.send_command("forget"), contains="erase")
+    await act(anna, anna.press(button(anna, "Yes")), contains="erased")
+    async with bot.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(PlanView)) == 0
+        assert await session.scalar(select(func.count()).select_from(PlanAgreement)) == 0
+    shown = await act(cia, cia.send_command("plan"), contains="The plan for Family A")
+    assert "Anna" not in shown.text and "lugnare morgnar" not in shown.text
+
+    await act(cia, cia.send_command("close"), contains="Close")
+    await act(cia, cia.press(button(cia, "Yes, close")), contains="is closed")
+    erased = await purge_with(bot.sessionmaker, retention_days=30, now=datetime.now(timezone.utc) + timedelta(days=31))
+    assert erased["plan versions"] == 1
+    async with bot.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(PlanVersion)) == 0
