@@ -20,7 +20,7 @@ from fpdf.errors import FPDFException
 from fpdf.enums import WrapMode
 
 from bot.documents.fonts import FALLBACK_FAMILY, FAMILY, FILES, font_path, oblique_covered
-from bot.documents.model import Document, Fields, Paragraph, Section, Signatures, Table, texts
+from bot.documents.model import PARAGRAPH_STYLES, Document, Fields, Paragraph, Section, Signatures, Table, texts
 from bot.documents.styles import (
     ACCENT,
     CELL_PAD_X,
@@ -239,7 +239,7 @@ class _Pdf(FPDF):
             self.set_y(self.get_y() + 1)
 
     def _paragraph(self, paragraph: Paragraph) -> None:
-        style = paragraph.style if paragraph.style in ("body", "quote", "note") else "body"
+        style = paragraph.style if paragraph.style in PARAGRAPH_STYLES else "body"
         text = printable(paragraph.text).strip("\n")
         if not text.strip():
             return
