@@ -536,7 +536,8 @@ def on_text(ctx: Context, text: str) -> Outcome:
         result = _back(updated, note=_("Noted for the plan, in {name}'s own words.", name=person.name))
         return outcome(result.state, *result.replies,
                        changes=[AddPlanView(run.meeting.id, person.person_id, words), *result.changes])
-    return outcome(ctx.state, reply(_("Please use the buttons under the message.")))
+    again = ask_again(ctx)
+    return outcome(again.state, reply(_("Please use the buttons under the message.")), *again.replies)
 
 
 def ask_again(ctx: Context) -> Outcome:

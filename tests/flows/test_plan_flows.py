@@ -234,3 +234,14 @@ def test_nobody_but_the_coordinator_changes_the_plan():
     plan = _snapshot(meeting=case(model_id="sip_follow_up").meetings[0])
     anna = _as(2, plan, state=__import__("flows.outcome", fromlist=["State"]).State("plan", "shown", {"case": 7, "meeting": 1}))
     assert anna.press("plan:amend").changes == () and anna.ctx.state.step != "amend"
+
+
+def test_text_or_a_sticker_where_a_button_is_expected_asks_again_and_keeps_the_draft():
+    from flows.events import OtherMessage
+
+    chat = sip_meeting_at("dialogue")
+    chat.press("meeting:plan:goals")
+    out = chat.text("<b>hello</b>")
+    assert out.replies[0].parts[0].msgid == "Please use the buttons under the message." and "plan:addgoal" in chat.actions()
+    out = chat._run(OtherMessage("sticker"))
+    assert "plan:addgoal" in chat.actions() and chat.ctx.state.step == "goals"
