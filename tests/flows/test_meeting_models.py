@@ -325,6 +325,15 @@ BROKEN = [
         ["meeting_types[0].participants: a professionals-only meeting cannot invite 'family'"], id="professionals-only-with-family",
     ),
     pytest.param(
+        "systemic.toml", SYSTEMIC.replace('plan = ["goals", "views"]', 'plan = ["goals", "wishes"]'),
+        ["systemic.toml: meeting_types[0].steps[5].plan[1]: Input should be 'goals'"], id="unknown-plan-part",
+    ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC.replace('plan = ["goals", "views"]', 'plan = ["goal_scales", "views"]'),
+        ["systemic.toml: meeting_types[0].steps[5].plan: 'goal_scales' asks the 0-10 scales of the goals: list 'goals' too"],
+        id="scales-without-goals",
+    ),
+    pytest.param(
         "systemic.toml", SYSTEMIC + '\n[translations.de]\n"Systemic meeting" = "Systemisches Treffen"\n',
         ["systemic.toml: translations.de: unknown language"], id="translation-language",
     ),
