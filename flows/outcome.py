@@ -351,12 +351,20 @@ class GiveConsent:
     answer: str
 
 
+@dataclass(frozen=True)
+class SetTaskStatus:
+    """The coordinator settles an action carried over from the last plan: done, or dropped (cancelled)."""
+
+    ref: str
+    status: str  # done | cancelled
+
+
 Change = (
     BecomeCoordinator | JoinCase | CreateCase | CreateInvite | RevokeInvite | SetLanguage | ErasePerson
     | SaveAnswer | SetAnswerVisibility | SetPrepProgress | OpenPreparation | Audit | NotePrepReminder
     | UpdateMeeting | CreateTask | TaskResponse | ConfirmPlanRead | CloseCase | SaveFeedback | SubmitFeedback
     | AnnounceMeeting | MoveMeeting | CancelMeeting | AnswerInvitation | RecordBroadcast
-    | AddPlanView | SetOrganisation | CreatePlanVersion | AnswerPlan | GiveConsent
+    | AddPlanView | SetOrganisation | CreatePlanVersion | AnswerPlan | GiveConsent | SetTaskStatus
 )
 
 

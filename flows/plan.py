@@ -44,6 +44,7 @@ from flows.outcome import (
     Reply,
     SetOrganisation,
     State,
+    SetTaskStatus,
     UpdateMeeting,
     outcome,
     reply,
@@ -250,8 +251,28 @@ def _goals_message(run: MeetingRun, draft: dict, edit: int | None = None) -> Rep
         parts.append(_("Tap a goal to change it or to say how it stands."))
     buttons = [[Button(_("{n}. {goal}", n=i + 1, goal=g["text"][:40]), f"plan:goal:{i}")] for i, g in enumerate(goals)]
     buttons.append([Button(_("➕ Add a goal"), "plan:addgoal")])
+    if _carried_actions(run):
+        buttons.append([Button(_("📌 Actions from last time"), "plan:actions")])
     buttons.append([Button(_("✅ Done"), "plan:back")])
     return reply(*parts, buttons=buttons, edit_message_id=edit)
+
+
+def _carried_actions(run: MeetingRun) -> tuple:
+    """The actions still open from the last plan: carried over unless the coordinator says they are done or dropped."""
+    mine = {t.ref for t in run.tasks}
+    return tuple(t for t in (run.previous_plan.actions if run.previous_plan else ()) if t.status == "open" and t.ref not in mine)
+
+
+def _actions_message(run: MeetingRun) -> Reply:
+    actions = _carried_actions(run)
+    buttons = []
+    for i, task in enumerate(actions):
+        buttons.append([Button(_("{n}. ✅ Done", n=i + 1), f"plan:act:{task.ref}:done"),
+                        Button(_("{n}. ✖ Dropped", n=i + 1), f"plan:act:{task.ref}:cancelled")])
+    buttons.append([Button(_("◀ Back"), "plan:goals")])
+    lines = tuple(_("{n}. {what}", n=i + 1, what=t.what) for i, t in enumerate(actions))
+    return reply(_("📌 <b>Actions from last time</b> that are still open. They are carried over into the new plan "
+                   "unless you mark them done or dropped.\n{lines}", lines=Lines(lines)), buttons=buttons)
 
 
 def _ask_goal_text() -> Reply:
@@ -410,6 +431,16 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
             return _back(ctx)
         case _, ["goals"]:
             return outcome(State(FLOW, "goals", data), _goals_message(run, draft))
+        case _, ["actions"] if _carried_actions(run):
+            return outcome(State(FLOW, "actions", data), _actions_message(run))
+        case "actions", ["act", ref, status] if status in ("done", "cancelled") and ref in {t.ref for t in _carried_actions(run)}:
+            task = next(t for t in _carried_actions(run) if t.ref == ref)
+            left = replace(run.previous_plan, actions=tuple(t for t in run.previous_plan.actions if t.ref != ref))
+            updated = replace(run, previous_plan=left)
+            done = _("✅ Noted as done: {what}", what=task.what) if status == "done" else _("Noted as dropped: {what}", what=task.what)
+            after = outcome(State(FLOW, "actions", data), reply(done), _actions_message(updated)) if _carried_actions(updated) \
+                else outcome(State(FLOW, "goals", data), reply(done), _goals_message(updated, draft))
+            return outcome(after.state, *after.replies, changes=[SetTaskStatus(ref, status)])
         case "goals", ["addgoal"]:
             return outcome(State(FLOW, "goal_text", data), _ask_goal_text())
         case "goals", ["goal", i] if goal_index(i) is not None:

@@ -42,6 +42,7 @@ from flows.outcome import (
     CreatePlanVersion,
     GiveConsent,
     SetOrganisation,
+    SetTaskStatus,
     AnswerInvitation,
     Audit,
     BecomeCoordinator,
@@ -472,3 +473,16 @@ async def _(change: GiveConsent, session, actor):
     session.add(PlanConsent(case_id=change.case_id, person_id=actor.person.id, organisations=list(change.organisations),
                             answer=change.answer, at=actor.now))
     audit(session, actor, f"consent_{change.answer}", change.case_id, organisations=len(change.organisations))
+
+
+@apply.register
+async def _(change: SetTaskStatus, session, actor):
+    task = await session.scalar(select(Task).where(Task.ref == change.ref))
+    if task is None or task.status != "open":
+        return
+    task.status = change.status
+    if change.status == "done":
+        task.done_at = actor.now
+    # A settled action is reminded of no more.
+    await session.execute(delete(Job).where(Job.task_id == task.id, Job.done_at.is_(None)))
+    audit(session, actor, f"task_{change.status}_by_coordinator", task.case_id)

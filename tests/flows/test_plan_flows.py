@@ -245,3 +245,21 @@ def test_text_or_a_sticker_where_a_button_is_expected_asks_again_and_keeps_the_d
     assert out.replies[0].parts[0].msgid == "Please use the buttons under the message." and "plan:addgoal" in chat.actions()
     out = chat._run(OtherMessage("sticker"))
     assert "plan:addgoal" in chat.actions() and chat.ctx.state.step == "goals"
+
+
+def test_at_a_follow_up_open_actions_from_last_time_are_carried_over_done_or_dropped():
+    from flows.outcome import SetTaskStatus
+
+    chat = sip_meeting_at("dialogue")
+    previous = _snapshot(content={"goals": [{"key": "g1", "text": "Calmer mornings", "now": 3, "wanted": 8, "status": "new"}]})
+    chat.ctx = replace(chat.ctx, meeting_run=replace(chat.ctx.meeting_run, previous_plan=previous, progress={
+        k: v for k, v in chat.ctx.meeting_run.progress.items() if k != "plan"}))
+    out = chat.press("meeting:plan:goals")
+    assert "Calmer mornings" in repr(out.replies)  # the goal carried over from the last plan
+    assert "plan:actions" in chat.actions()
+    chat.press("plan:actions")
+    assert "plan:act:t1:done" in chat.actions()
+    out = chat.press("plan:act:t1:done")
+    assert out.changes == (SetTaskStatus("t1", "done"),)
+    assert chat.ctx.state.step == "goals"  # nothing more to settle
+    assert chat.press("plan:act:t1:cancelled").changes == ()  # only the actions offered
