@@ -36,8 +36,8 @@ async def wait_until_no_row_names(sessionmaker, chat_id: int) -> None:
 async def test_a_newcomer_after_someone_erased_themselves_was_not_at_their_meeting(emulator, bot):
     cia, (anna,) = await case_with_people(emulator, bot, [("Anna", "family member")])
     await end_meeting(cia, "Anna")
-    plan = await anna.wait_for(lambda m: "The plan from the meeting" in m.text, timeout=10)
-    await act(anna, anna.press("✅ I have read the plan", message=plan), contains="Thank you for reading")
+    plan = await anna.wait_for(lambda m: "The plan for Family A" in m.text, timeout=10)
+    await act(anna, anna.press("✅ I agree", message=plan), contains="you agree")
     async with bot.sessionmaker() as session:
         anna_id = await session.scalar(select(Person.id).where(Person.telegram_user_id == anna.user_id))
         meeting_id = await session.scalar(select(Meeting.id))
