@@ -33,6 +33,7 @@ from flows.outcome import (
     outcome,
     reply,
 )
+from flows.offline import parse_person
 from flows.parsing import parse_date
 from flows.text import Lines, Moment, T, _
 
@@ -87,6 +88,14 @@ def reminder(task: TaskView, chat_id: int, *, today: bool) -> Reply:
             _("⏰ A friendly reminder: {what} – by {date}.", what=task.what, date=due_moment(task)))
     return reply(text, _("Tell me how it is going:"), buttons=owner_buttons(task.ref), chat_id=chat_id,
                  stamp_buttons=False, priority=NOTICE)
+
+
+def reminder_for_offline(task: TaskView, names: list[str], chat_id: int, *, today: bool) -> Reply:
+    """To the coordinator, for owners without Telegram: a reminder to pass on, naming them."""
+    who = Lines(tuple(names), sep=", ")
+    text = (_("⏰ For {names} (without Telegram), today is the day for: {what}", names=who, what=task.what) if today else
+            _("⏰ For {names} (without Telegram), a reminder: {what} – by {date}.", names=who, what=task.what, date=due_moment(task)))
+    return reply(text, _("Please pass it on. /tasks lets you mark it done."), chat_id=chat_id, stamp_buttons=False, priority=NOTICE)
 
 
 def overdue_notice(task: TaskView, chat_id: int) -> Reply:
@@ -149,9 +158,9 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         return refusal
     data = ctx.state.data
     match ctx.state.step, action:
-        case "who", ["own", pid] if pid.isdigit() and int(pid) in {p.person_id for p in run.people}:
+        case "who", ["own", text] if (pid := parse_person(text)) is not None and pid in {p.person_id for p in run.people}:
             owners = list(data.get("owners", []))
-            owners = [o for o in owners if o != int(pid)] if int(pid) in owners else owners + [int(pid)]
+            owners = [o for o in owners if o != pid] if pid in owners else owners + [pid]
             state = State(FLOW, "who", {**data, "owners": owners})
             return outcome(state, _ask_who(run, state, edit=message_id), clear_buttons=False)
         case "who", ["owners"]:

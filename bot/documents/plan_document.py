@@ -119,11 +119,19 @@ def plan_document(plan: PlanSnapshot, language: str) -> Document:
             answer = plan.answer_of(person.person_id)
             if answer is None:
                 said, when, note = t(_("not answered yet")), "–", ""
+            elif answer.on_paper is not None:  # someone without Telegram, recorded by the coordinator
+                said, when, note = t(_("agreed on paper")), _when(plan, answer.on_paper, language, "date"), ""
             else:
                 said = {"agree": t(_("agrees")), "disagree": t(_("does not agree")), "read": t(_("has read it"))}[answer.answer]
                 when, note = _when(plan, answer.at, language), answer.note or ""
-            rows.append((person.name, t(role_name(person.role)), said, when, note))
-            recorded = t(_("Agreed {when}", when=Moment(answer.at, plan.case.timezone))) if answer and answer.answer == "agree" else ""
+            role = t(role_name(person.role))
+            if person.without_telegram:
+                role = t(_("{role}, without Telegram", role=role_name(person.role)))
+            rows.append((person.name, role, said, when, note))
+            if answer is not None and answer.on_paper is not None:
+                recorded = t(_("Agreed on paper {date}", date=Moment(answer.on_paper, plan.case.timezone, "date")))
+            else:
+                recorded = t(_("Agreed {when}", when=Moment(answer.at, plan.case.timezone))) if answer and answer.answer == "agree" else ""
             signing.append((f"{person.name}, {t(role_name(person.role))}", recorded))
         sections.append(Section(t(_("Agreement to the plan")), (
             Table((t(_("Name")), t(_("Role")), t(_("Answer")), t(_("When")), t(_("In their words"))), tuple(rows),
