@@ -74,6 +74,8 @@ def carried_over(previous: PlanSnapshot | None) -> dict:
     goals = [{**g, "carried": True, "status": "kept"} for g in previous.content.get("goals", [])
              if g.get("status") not in ("reached", "dropped")]
     draft: dict = {"goals": goals, "previous": previous.number}
+    if previous.content.get("action_goals"):  # the open actions carried over still serve their goals
+        draft["action_goals"] = dict(previous.content["action_goals"])
     if previous.content.get("responsibility"):
         draft["responsibility"] = previous.content["responsibility"]
     return draft
@@ -722,13 +724,34 @@ def responsibility_label(plan: PlanSnapshot, responsibility: dict) -> T:
     return _("{who}, {organisation}", who=name, organisation=organisation) if organisation else name
 
 
+def served_goal(content: dict, ref: str) -> str | None:
+    """The words of the goal an action serves, if the coordinator chose one (`action_goals`: task ref -> goal key)."""
+    key = content.get("action_goals", {}).get(ref)
+    return next((g["text"] for g in content.get("goals", []) if key is not None and g.get("key") == key), None)
+
+
+def goal_choices(ctx: Context, run: MeetingRun) -> list[dict]:
+    """At a step that writes goals, the goals an action added there may serve."""
+    if "goals" not in _parts_here(ctx, run):
+        return []
+    return [g for g in draft_of(run).get("goals", []) if g.get("status") != "dropped" and g.get("key")]
+
+
+def with_action_goal(run: MeetingRun, ref: str, key: str) -> dict:
+    """The meeting's progress with the draft saying which goal this action serves."""
+    draft = draft_of(run)
+    return {**run.progress, "plan": {**draft, "action_goals": {**draft.get("action_goals", {}), ref: key}}}
+
+
 def action_line(plan: PlanSnapshot, task) -> T:
     owners = Lines(tuple(person_label(plan, pid) for pid, _name, _accepted in task.owners), sep="; ")
     if task.due_at:
         line = _("• {what} – {owners}, by {date}", what=task.what, owners=owners, date=Moment(task.due_at, plan.case.timezone, "date"))
     else:
         line = _("• {what} – {owners}", what=task.what, owners=owners)
-    return _("{line} ✅", line=line) if task.status == "done" else line
+    line = _("{line} ✅", line=line) if task.status == "done" else line
+    goal = served_goal(plan.content, task.ref)
+    return _("{line}\n   ↳ for the goal: {goal}", line=line, goal=goal) if goal else line
 
 
 def answer_line(plan: PlanSnapshot, person: Attendee) -> T:

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flows import plan as plan_flow
 from flows.access import may
 from flows.context import Context, TaskView
 from flows.outcome import (
@@ -30,6 +31,7 @@ from flows.outcome import (
     Reply,
     State,
     TaskResponse,
+    UpdateMeeting,
     outcome,
     reply,
 )
@@ -139,7 +141,7 @@ def on_text(ctx: Context, text: str) -> Outcome:
         if day < today:
             return outcome(ctx.state, reply(_("That date has already passed. Please choose a day from today onwards.")))
         return _finish(ctx, run, day)
-    return outcome(ctx.state, reply(_("Please use the buttons under the message.")), _ask_who(run, ctx.state))
+    return outcome(ctx.state, reply(_("Please use the buttons under the message.")), *ask_again(ctx).replies)
 
 
 def _ask_who(run, state: State, edit: int | None = None) -> Reply:
@@ -166,15 +168,32 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         case "who", ["owners"]:
             if not data.get("owners"):
                 return outcome(ctx.state, toast=_("Choose at least one person."), clear_buttons=False)
-            state = State(FLOW, "when", dict(data))
-            example = Moment(ctx.now + timedelta(days=7), run.case.timezone, "short_date")
-            return outcome(state, reply(_("By when? Write a date, for example {example}, or choose:", example=example), buttons=[
-                [Button(_("In a week"), "task:due:7"), Button(_("In two weeks"), "task:due:14")],
-                [Button(_("No date"), "task:due:none")]]))
+            if plan_flow.goal_choices(ctx, run):
+                return outcome(State(FLOW, "goal", dict(data)), _ask_goal(ctx, run, data))
+            return outcome(State(FLOW, "when", dict(data)), _ask_when(ctx, run))
+        case "goal", ["goal", choice] if choice == "none" or (
+                choice.isdigit() and int(choice) < len(plan_flow.goal_choices(ctx, run))):
+            goal = plan_flow.goal_choices(ctx, run)[int(choice)]["key"] if choice.isdigit() else None
+            return outcome(State(FLOW, "when", {**data, "goal": goal}), _ask_when(ctx, run))
         case "when", ["due", days] if days.isdigit() or days == "none":
             today = ctx.now.astimezone(ZoneInfo(run.case.timezone)).date()
             return _finish(ctx, run, today + timedelta(days=int(days)) if days.isdigit() else None)
     return None
+
+
+def _ask_when(ctx: Context, run) -> Reply:
+    example = Moment(ctx.now + timedelta(days=7), run.case.timezone, "short_date")
+    return reply(_("By when? Write a date, for example {example}, or choose:", example=example), buttons=[
+        [Button(_("In a week"), "task:due:7"), Button(_("In two weeks"), "task:due:14")],
+        [Button(_("No date"), "task:due:none")]])
+
+
+def _ask_goal(ctx: Context, run, data: dict) -> Reply:
+    """At a step that writes goals: which goal the action serves (shown in the plan), or none in particular."""
+    goals = plan_flow.goal_choices(ctx, run)
+    buttons = [[Button(_("{n}. {goal}", n=i + 1, goal=g["text"][:40]), f"task:goal:{i}")] for i, g in enumerate(goals)]
+    buttons.append([Button(_("No particular goal"), "task:goal:none")])
+    return reply(_("<b>{what}</b>\nWhich goal does it serve?", what=data["what"]), buttons=buttons)
 
 
 def _finish(ctx: Context, run, day) -> Outcome:
@@ -188,11 +207,13 @@ def _finish(ctx: Context, run, day) -> Outcome:
     owners = [p for p in run.people if p.person_id in data["owners"]]
     task = TaskView(ref, run.case.id, run.case.pseudonym, run.case.timezone, data["what"], due_at, "open",
                     tuple((p.person_id, p.name, False) for p in owners))
-    change = CreateTask(run.meeting.id, ref, data["what"], due_at, tuple(p.person_id for p in owners))
+    changes = [CreateTask(run.meeting.id, ref, data["what"], due_at, tuple(p.person_id for p in owners))]
+    if data.get("goal"):
+        changes.append(UpdateMeeting(run.meeting.id, plan_flow.with_action_goal(run, ref, data["goal"])))
     notices = [owner_notice(task, p.chat_id) for p in owners]
     state = State(running.FLOW, "control", {"meeting": run.meeting.id})
     saved = reply(_("Task written down:\n{task}\nI have asked them to accept it.", task=task_line(task)))
-    return outcome(state, saved, running.control_message(ctx, run), *notices, changes=[change])
+    return outcome(state, saved, running.control_message(ctx, run), *notices, changes=changes)
 
 
 def ask_again(ctx: Context) -> Outcome:
@@ -201,6 +222,10 @@ def ask_again(ctx: Context) -> Outcome:
         return refusal
     if ctx.state.step == "who":
         return outcome(ctx.state, _ask_who(run, ctx.state))
+    if ctx.state.step == "goal" and plan_flow.goal_choices(ctx, run):
+        return outcome(ctx.state, _ask_goal(ctx, run, ctx.state.data))
+    if ctx.state.step == "when":
+        return outcome(ctx.state, _ask_when(ctx, run))
     return start(ctx)
 
 

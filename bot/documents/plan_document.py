@@ -10,7 +10,7 @@ from bot.documents import Document, Fields, Paragraph, Section, Signatures, Tabl
 from bot.i18n import format_moment, render
 from flows.context import PlanSnapshot
 from flows.labels import role_name
-from flows.plan import COLUMNS, column_title, status_name
+from flows.plan import COLUMNS, column_title, served_goal, status_name
 from flows.text import Moment, T, _
 
 
@@ -87,7 +87,9 @@ def plan_document(plan: PlanSnapshot, language: str) -> Document:
                 owners.append(f"{person.name if person else name}" + (f" ({organisation})" if organisation else ""))
             due = _when(plan, task.due_at, language, "short_date") if task.due_at else "–"
             status = t(_("done")) if task.status == "done" else t(_("open"))
-            rows.append((task.what, "; ".join(owners), due, status))
+            goal = served_goal(content, task.ref)
+            what = "\n".join((task.what, t(_("For the goal: {goal}", goal=goal)))) if goal else task.what
+            rows.append((what, "; ".join(owners), due, status))
         sections.append(Section(t(_("Actions: who does what, by when")), (
             Table((t(_("What")), t(_("Who (organisation)")), t(_("By")), t(_("Status"))), tuple(rows), (5, 3.5, 1.6, 1.2)),)))
     else:

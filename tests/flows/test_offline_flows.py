@@ -195,3 +195,49 @@ def test_nobody_else_records_a_paper_answer():
     from flows.outcome import AnswerPlan
 
     assert anna.press_unstamped("plan:agree:planref").changes == (AnswerPlan("planref", "agree"),)
+
+
+# ---- an action says which goal it serves --------------------------------------------------
+
+
+def test_an_action_added_at_a_step_with_goals_names_the_goal_it_serves_in_the_plan():
+    from flows import plan as plan_flow
+    from flows.outcome import UpdateMeeting
+    from tests.flows.test_plan_flows import sip_meeting_at
+
+    chat = sip_meeting_at("dialogue")
+    chat.press("meeting:plan:goals")
+    chat.press("plan:addgoal")
+    chat.text("Kim trivs i skolan")
+    chat.press("plan:now:3")
+    chat.press("plan:wanted:8")
+    chat.press("plan:back")
+    chat.press("meeting:task")
+    chat.text("Boka ett möte med skolan")
+    chat.press("task:own:4")
+    out = chat.press("task:owners")
+    assert "Which goal does it serve?" in text_of(out) and "task:goal:0" in repr(out.replies[0].buttons)
+    out = chat.text("the first one")  # text where a button is expected: asked again, nothing lost
+    assert "Which goal does it serve?" in text_of(out) and chat.ctx.state.step == "goal"
+    assert chat.press("task:goal:5").changes == ()  # no such goal
+    chat.press("task:goal:0")
+    out = chat.press("task:due:7")
+    (task,) = [c for c in out.changes if isinstance(c, CreateTask)]
+    (progress,) = [c.progress for c in out.changes if isinstance(c, UpdateMeeting)]
+    key = progress["plan"]["goals"][0]["key"]
+    assert progress["plan"]["action_goals"] == {task.ref: key}
+    view = TaskView(task.ref, 7, "Family A", "Europe/Stockholm", task.what, None, "open", ((2, "Anna", True),))
+    plan = _plan(content={"goals": progress["plan"]["goals"], "action_goals": {task.ref: key}}, actions=(view,))
+    line = render(plan_flow.action_line(plan, view), "sv")
+    assert "Boka ett möte med skolan" in line and "för målet: Kim trivs i skolan" in line
+
+
+def test_without_goals_the_question_is_not_asked():
+    from tests.flows.test_plan_flows import sip_meeting_at
+
+    chat = sip_meeting_at("dialogue")
+    chat.press("meeting:task")
+    chat.text("Boka ett möte")
+    chat.press("task:own:4")
+    out = chat.press("task:owners")
+    assert "By when?" in text_of(out)
