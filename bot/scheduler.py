@@ -18,6 +18,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.db.models import (
+    OfflineMember,
+    OfflineTaskOwner,
     Answer,
     Broadcast,
     Case,
@@ -219,6 +221,15 @@ class Scheduler:
             .where(TaskOwner.task_id == task.id, TaskOwner.done_at.is_(None))))
         for owner in owners:
             self._enqueue(session, tasks.reminder(view, owner.chat_id, today=job.kind == TASK_DUE), owner, now)
+        # Those without Telegram: the coordinator is reminded in their place, one message naming them all.
+        offline = list(await session.scalars(
+            select(OfflineMember.name).join(OfflineTaskOwner, OfflineTaskOwner.member_id == OfflineMember.id)
+            .where(OfflineTaskOwner.task_id == task.id, OfflineTaskOwner.done_at.is_(None)).order_by(OfflineTaskOwner.id)))
+        coordinator = await session.get(Person, case.coordinator_id) if offline and case.coordinator_id else None
+        if coordinator is not None:
+            message = tasks.reminder_for_offline(view, offline, coordinator.chat_id, today=job.kind == TASK_DUE)
+            self._enqueue(session, message, coordinator, now)
+            return len(owners) + 1
         return len(owners)
 
     async def _meeting_reminder(self, session, job: Job, meeting, case, model, now: datetime) -> int:

@@ -50,6 +50,7 @@ class CaseView:
     meetings: tuple[MeetingView, ...] = ()
     participants: tuple[tuple[str, str], ...] = ()  # (name, role)
     participant_chats: tuple[int, ...] = ()  # where to tell them (closing the case)
+    offline: tuple["Attendee", ...] = ()  # the people without Telegram (flows.offline), for the coordinator's cases
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,11 @@ class Attendee:
     notes: tuple = ()  # (question id, AnswerView): their own preparation, for their cue card
     organisation: str | None = None  # for a professional: who they act for
 
+    @property
+    def without_telegram(self) -> bool:
+        """Added by the coordinator (flows.offline): a negative id, and no chat to write to."""
+        return self.person_id < 0
+
 
 @dataclass(frozen=True)
 class TaskView:
@@ -176,6 +182,7 @@ class PlanAnswer:
     answer: str  # agree | disagree | read
     note: str | None
     at: datetime
+    on_paper: datetime | None = None  # someone without Telegram: the day they signed (or said no), as the coordinator recorded it
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,10 @@ def invites_for(ctx: Context, case: CaseView) -> Outcome:
                 stamp_buttons=False,
             )
         )
-    return outcome(IDLE, *replies, changes=changes)
+    from flows import offline  # people without Telegram are added here too
+
+    listed = offline.menu(ctx, case)
+    return outcome(listed.state, *replies, *listed.replies, changes=changes)
 
 
 def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcome | None:

@@ -360,6 +360,33 @@ class GiveConsent:
 
 
 @dataclass(frozen=True)
+class AddOfflineMember:
+    """The coordinator adds someone without Telegram to a case."""
+
+    case_id: int
+    name: str
+    role: str
+    organisation: str | None
+
+
+@dataclass(frozen=True)
+class RemoveOfflineMember:
+    case_id: int
+    member_id: int  # the row's id (positive)
+
+
+@dataclass(frozen=True)
+class RecordPaperAnswer:
+    """The coordinator records the answer of someone without Telegram to a version of the plan."""
+
+    ref: str
+    member_id: int
+    answer: str  # agree | disagree
+    signed_on: datetime | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class SetTaskStatus:
     """The coordinator settles an action carried over from the last plan: done, or dropped (cancelled)."""
 
@@ -373,6 +400,7 @@ Change = (
     | UpdateMeeting | CreateTask | TaskResponse | MarkTaskDone | ConfirmPlanRead | CloseCase | SaveFeedback | SubmitFeedback
     | AnnounceMeeting | MoveMeeting | CancelMeeting | AnswerInvitation | RecordBroadcast
     | AddPlanView | SetOrganisation | CreatePlanVersion | AnswerPlan | GiveConsent | SetTaskStatus
+    | AddOfflineMember | RemoveOfflineMember | RecordPaperAnswer
 )
 
 
@@ -387,5 +415,10 @@ class Outcome:
     clear_buttons: bool = True
 
 
+# The chat of someone without Telegram (flows.offline): what the flows would
+# tell them goes nowhere; where it matters the coordinator is told in their place.
+NO_CHAT = 0
+
+
 def outcome(state: State, *replies: Reply, changes=(), toast: T | None = None, clear_buttons: bool = True) -> Outcome:
-    return Outcome(state, tuple(replies), tuple(changes), toast, clear_buttons)
+    return Outcome(state, tuple(r for r in replies if r.chat_id != NO_CHAT), tuple(changes), toast, clear_buttons)

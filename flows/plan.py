@@ -41,6 +41,7 @@ from flows.outcome import (
     CreatePlanVersion,
     Outcome,
     PlanPdf,
+    RecordPaperAnswer,
     Reply,
     SetOrganisation,
     State,
@@ -53,6 +54,8 @@ from flows.text import Lines, Moment, T, _
 
 FLOW = "plan"  # the coordinator writing the plan during the meeting, and /plan
 ANSWER_FLOW = "planno"  # someone writing why they do not agree
+# The coordinator recording the answer of someone without Telegram (flows.offline), from /plan.
+PAPER_STEPS = ("paper", "paper_answer", "paper_date", "paper_note")
 MAX_TEXT = 5000  # a view, a goal or the situation is kept whole up to this
 MAX_ORGANISATION = 120
 GOAL_STATUSES = ("kept", "changed", "reached", "dropped")
@@ -71,6 +74,8 @@ def carried_over(previous: PlanSnapshot | None) -> dict:
     goals = [{**g, "carried": True, "status": "kept"} for g in previous.content.get("goals", [])
              if g.get("status") not in ("reached", "dropped")]
     draft: dict = {"goals": goals, "previous": previous.number}
+    if previous.content.get("action_goals"):  # the open actions carried over still serve their goals
+        draft["action_goals"] = dict(previous.content["action_goals"])
     if previous.content.get("responsibility"):
         draft["responsibility"] = previous.content["responsibility"]
     return draft
@@ -136,7 +141,9 @@ def _consent_requests(ctx: Context, run: MeetingRun, people) -> tuple[list[Reply
     code = consent.digest(organisations)
     if not meeting_type.information_consent or not organisations or run.progress.get("consent_asked") == code:
         return [], None
-    asked = consent.requests(run.case.id, run.case.pseudonym, people, run.consents, organisations)
+    # Only those in the bot can be asked; a guardian without Telegram consents on paper, outside the bot.
+    asked = consent.requests(run.case.id, run.case.pseudonym, [p for p in people if not p.without_telegram],
+                             run.consents, organisations)
     if not asked:
         return [], None
     names_asked = [p for p in people if p.chat_id in {r.chat_id for r in asked}]
@@ -407,7 +414,7 @@ def _send_amended(ctx: Context, run: MeetingRun) -> Outcome:
 def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcome | None:
     from flows import running
 
-    if ctx.state.step in ("shown", "case"):
+    if ctx.state.step in ("shown", "case", *PAPER_STEPS):
         return _on_shown_button(ctx, action)
     run = _guard(ctx)
     if run is None:
@@ -512,6 +519,8 @@ def _next_column(ctx: Context, run: MeetingRun, draft: dict, text: str | None) -
 
 
 def on_text(ctx: Context, text: str) -> Outcome:
+    if ctx.state.step in PAPER_STEPS:
+        return _on_paper_text(ctx, text)
     run = _guard(ctx)
     if run is None:
         return outcome(IDLE, reply(_("The plan is written while the meeting runs. /meeting shows where it is.")))
@@ -575,7 +584,9 @@ def ask_again(ctx: Context) -> Outcome:
     from flows import running
 
     run = _guard(ctx)
-    if ctx.state.step in ("shown", "case") or run is None:
+    if ctx.state.step in PAPER_STEPS and ctx.plan is not None:
+        return _paper_again(ctx, ctx.plan)
+    if ctx.state.step in ("shown", "case", *PAPER_STEPS) or run is None:
         return show(ctx)
     if ctx.state.step in ("goals", "goal"):
         return outcome(State(FLOW, "goals", _data(ctx, run)), _goals_message(run, draft_of(run)))
@@ -651,10 +662,26 @@ def sent_to_everyone(ctx: Context, plan: PlanSnapshot, intro: T) -> list[Reply]:
     asked = {p.person_id for p in plan.asked_to_agree()}
     replies = []
     for person in recipients(ctx, plan):
+        if person.without_telegram:
+            replies += _copy_to_hand_over(plan, person, person.person_id in asked)
+            continue
         replies.append(reply(intro, *plan_parts(plan), *_your_part(plan, person, person.person_id in asked),
                              buttons=answer_buttons(plan.ref, person.person_id in asked), chat_id=person.chat_id,
                              stamp_buttons=False, priority=NOTICE, document=PlanPdf(plan.ref), protect_content=True))
     return replies
+
+
+def _copy_to_hand_over(plan: PlanSnapshot, person: Attendee, asked: bool) -> list[Reply]:
+    """Someone without Telegram: the coordinator gets their copy of the PDF to print and hand over.
+    Not protected, unlike everyone's own copy: it must be printed."""
+    if not plan.coordinator_chat_id:
+        return []
+    parts = [_("🖨 This is <b>{name}</b>'s copy of the plan for {case}. {name} takes part without Telegram: "
+               "please print it and hand it over.", name=person.name, case=plan.case.pseudonym)]
+    if asked:
+        parts.append(_("When {name} has answered whether they agree, record it under /plan: "
+                       "“agreed on paper” with the date, or “did not agree” with a few words.", name=person.name))
+    return [reply(*parts, chat_id=plan.coordinator_chat_id, stamp_buttons=False, priority=NOTICE, document=PlanPdf(plan.ref))]
 
 
 def _your_part(plan: PlanSnapshot, person: Attendee, asked: bool) -> list[T]:
@@ -697,13 +724,34 @@ def responsibility_label(plan: PlanSnapshot, responsibility: dict) -> T:
     return _("{who}, {organisation}", who=name, organisation=organisation) if organisation else name
 
 
+def served_goal(content: dict, ref: str) -> str | None:
+    """The words of the goal an action serves, if the coordinator chose one (`action_goals`: task ref -> goal key)."""
+    key = content.get("action_goals", {}).get(ref)
+    return next((g["text"] for g in content.get("goals", []) if key is not None and g.get("key") == key), None)
+
+
+def goal_choices(ctx: Context, run: MeetingRun) -> list[dict]:
+    """At a step that writes goals, the goals an action added there may serve."""
+    if "goals" not in _parts_here(ctx, run):
+        return []
+    return [g for g in draft_of(run).get("goals", []) if g.get("status") != "dropped" and g.get("key")]
+
+
+def with_action_goal(run: MeetingRun, ref: str, key: str) -> dict:
+    """The meeting's progress with the draft saying which goal this action serves."""
+    draft = draft_of(run)
+    return {**run.progress, "plan": {**draft, "action_goals": {**draft.get("action_goals", {}), ref: key}}}
+
+
 def action_line(plan: PlanSnapshot, task) -> T:
     owners = Lines(tuple(person_label(plan, pid) for pid, _name, _accepted in task.owners), sep="; ")
     if task.due_at:
         line = _("• {what} – {owners}, by {date}", what=task.what, owners=owners, date=Moment(task.due_at, plan.case.timezone, "date"))
     else:
         line = _("• {what} – {owners}", what=task.what, owners=owners)
-    return _("{line} ✅", line=line) if task.status == "done" else line
+    line = _("{line} ✅", line=line) if task.status == "done" else line
+    goal = served_goal(plan.content, task.ref)
+    return _("{line}\n   ↳ for the goal: {goal}", line=line, goal=goal) if goal else line
 
 
 def answer_line(plan: PlanSnapshot, person: Attendee) -> T:
@@ -711,6 +759,10 @@ def answer_line(plan: PlanSnapshot, person: Attendee) -> T:
     when = Moment(answer.at, plan.case.timezone) if answer else None
     if answer is None:
         return _("• {name}: has not answered yet", name=person.name)
+    if answer.on_paper is not None:
+        return _("• {name}: agreed on paper ({date})", name=person.name, date=Moment(answer.on_paper, plan.case.timezone, "date"))
+    if person.without_telegram and answer.answer == "disagree":
+        return _("• {name}: did not agree (recorded {when}): {note}", name=person.name, when=when, note=answer.note or "")
     if answer.answer == "agree":
         return _("• {name}: agrees ({when})", name=person.name, when=when)
     if answer.answer == "disagree":
@@ -859,9 +911,12 @@ def show(ctx: Context) -> Outcome:
     if coordinator:
         parts += agreement_parts(plan)
         if plan.information_consent:
-            parts += consent.status_parts(plan.people, plan.consents, consent.organisations_of(plan.people), plan.case.timezone)
+            parts += consent.status_parts([p for p in plan.people if not p.without_telegram], plan.consents, consent.organisations_of(plan.people), plan.case.timezone)
         waiting = [p for p in plan.asked_to_agree() if plan.answer_of(p.person_id) is None]
-        buttons = [[Button(_("🔔 Remind those who have not answered"), "plan:remind")]] if waiting else []
+        buttons = [[Button(_("🔔 Remind those who have not answered"), "plan:remind")]] \
+            if any(not p.without_telegram for p in waiting) else []
+        if plan.latest and any(p.without_telegram for p in plan.asked_to_agree()):
+            buttons.append([Button(_("🖊 Record an answer given on paper"), "plan:paper")])
         if plan.meeting is not None and plan.case.status == "open":
             buttons.append([Button(_("✏️ Change the plan"), "plan:amend")])
         shown = {"case": plan.case.id, **({"meeting": plan.meeting.id} if plan.meeting else {})}
@@ -891,8 +946,10 @@ def _on_shown_button(ctx: Context, action: list[str]) -> Outcome | None:
         return None
     if action == ["amend"]:
         return amend_start(ctx)
+    if action == ["paper"] or ctx.state.step in PAPER_STEPS:
+        return _on_paper_button(ctx, plan, action)
     if action == ["remind"]:
-        waiting = [p for p in plan.asked_to_agree() if plan.answer_of(p.person_id) is None]
+        waiting = [p for p in plan.asked_to_agree() if plan.answer_of(p.person_id) is None and not p.without_telegram]
         notices = [reply(_("🔔 A reminder: the plan for {case} is waiting for your answer.", case=plan.case.pseudonym),
                          *plan_parts(plan), _("<b>Do you agree to this plan?</b> The plan may not be changed without your approval."),
                          buttons=answer_buttons(plan.ref, True), chat_id=p.chat_id, stamp_buttons=False, priority=NOTICE,
@@ -902,3 +959,114 @@ def _on_shown_button(ctx: Context, action: list[str]) -> Outcome | None:
     return None
 
 
+
+
+# ---- an answer given on paper (someone without Telegram) ------------------------------
+
+
+def _paper_people(plan: PlanSnapshot) -> tuple[Attendee, ...]:
+    return tuple(p for p in plan.asked_to_agree() if p.without_telegram)
+
+
+def _paper_state(plan: PlanSnapshot, step: str, **data) -> State:
+    return State(FLOW, step, {"case": plan.case.id, "ref": plan.ref, **data})
+
+
+def _paper_who(plan: PlanSnapshot) -> Reply:
+    buttons = [[Button(_("{name}", name=p.name), f"plan:pp:{-p.person_id}")] for p in _paper_people(plan)]
+    return reply(_("🖊 Whose answer, given on paper, do you want to record?"), buttons=buttons)
+
+
+def _paper_answer(person: Attendee) -> Reply:
+    return reply(_("What did {name} answer about this version of the plan?", name=person.name), buttons=[
+        [Button(_("✅ Agreed on paper"), "plan:pa:agree")], [Button(_("✋ Did not agree"), "plan:pa:disagree")]])
+
+
+def _paper_date(person: Attendee, ctx: Context, plan: PlanSnapshot) -> Reply:
+    from datetime import timedelta
+
+    example = Moment(ctx.now - timedelta(days=1), plan.case.timezone, "short_date")
+    return reply(_("On which day did {name} sign? Write the date, for example {example}, or choose:", name=person.name,
+                   example=example), buttons=[[Button(_("Today"), "plan:pd:today")]])
+
+
+def _paper_person(ctx: Context, plan: PlanSnapshot) -> Attendee | None:
+    mid = ctx.state.data.get("member")
+    return next((p for p in _paper_people(plan) if p.person_id == -(mid or 0)), None)
+
+
+def _paper_usable(ctx: Context, plan: PlanSnapshot) -> bool:
+    return plan.latest and (ctx.state.step not in PAPER_STEPS[1:] or ctx.state.data.get("ref") == plan.ref)
+
+
+def _on_paper_button(ctx: Context, plan: PlanSnapshot, action: list[str]) -> Outcome | None:
+    if not _paper_usable(ctx, plan):
+        return outcome(IDLE, reply(_("This plan has been changed since. /plan shows the current one.")))
+    match ctx.state.step, action:
+        case _, ["paper"] if _paper_people(plan):
+            return outcome(_paper_state(plan, "paper"), _paper_who(plan))
+        case "paper", ["pp", mid] if mid.isdigit() and any(p.person_id == -int(mid) for p in _paper_people(plan)):
+            person = next(p for p in _paper_people(plan) if p.person_id == -int(mid))
+            return outcome(_paper_state(plan, "paper_answer", member=int(mid)), _paper_answer(person))
+        case "paper_answer", ["pa", answer] if answer in ("agree", "disagree") and _paper_person(ctx, plan):
+            person = _paper_person(ctx, plan)
+            if answer == "agree":
+                return outcome(_paper_state(plan, "paper_date", member=-person.person_id), _paper_date(person, ctx, plan))
+            return outcome(_paper_state(plan, "paper_note", member=-person.person_id), reply(_(
+                "In a few words: what does {name} not agree with? It is kept with the plan.", name=person.name)))
+        case "paper_date", ["pd", "today"] if _paper_person(ctx, plan):
+            from zoneinfo import ZoneInfo
+
+            return _paper_agreed(ctx, plan, ctx.now.astimezone(ZoneInfo(plan.case.timezone)).date())
+    return None
+
+
+def _on_paper_text(ctx: Context, text: str) -> Outcome:
+    from zoneinfo import ZoneInfo
+
+    from flows.parsing import parse_date
+
+    plan = ctx.plan
+    person = _paper_person(ctx, plan) if plan is not None and _paper_usable(ctx, plan) else None
+    if person is None:
+        return show(ctx) if plan is not None else outcome(IDLE, reply(_("This plan is not available to you any more.")))
+    if ctx.state.step == "paper_date":
+        today = ctx.now.astimezone(ZoneInfo(plan.case.timezone)).date()
+        day = parse_date(text, today)
+        if day is None:
+            again = _paper_date(person, ctx, plan)
+            return outcome(ctx.state, reply(_("I couldn't read that as a date.")), again)
+        if day > today:
+            return outcome(ctx.state, reply(_("That day has not come yet. Please write the day {name} signed.", name=person.name)))
+        return _paper_agreed(ctx, plan, day)
+    if ctx.state.step == "paper_note":
+        note = _clean(text)
+        if not note:
+            return outcome(ctx.state, reply(_("Please write a few words.")))
+        return outcome(IDLE, reply(_("Noted: {name} does not agree to the plan.", name=person.name), *agreement_parts(plan)),
+                       changes=[RecordPaperAnswer(plan.ref, -person.person_id, "disagree", note=note)])
+    again = _paper_again(ctx, plan)
+    return outcome(again.state, reply(_("Please use the buttons under the message.")), *again.replies)
+
+
+def _paper_agreed(ctx: Context, plan: PlanSnapshot, day) -> Outcome:
+    from datetime import datetime, time, timezone
+    from zoneinfo import ZoneInfo
+
+    person = _paper_person(ctx, plan)
+    # The day is kept as its local noon, as a task's due day: no time zone moves it to another day.
+    signed_on = datetime.combine(day, time(12), tzinfo=ZoneInfo(plan.case.timezone)).astimezone(timezone.utc)
+    return outcome(IDLE, reply(_("✅ Noted: {name} agreed to the plan on paper on {date}.", name=person.name,
+                                 date=Moment(signed_on, plan.case.timezone, "date"))),
+                   changes=[RecordPaperAnswer(plan.ref, -person.person_id, "agree", signed_on=signed_on)])
+
+
+def _paper_again(ctx: Context, plan: PlanSnapshot) -> Outcome:
+    person = _paper_person(ctx, plan)
+    if person is None or ctx.state.step == "paper":
+        return outcome(_paper_state(plan, "paper"), _paper_who(plan)) if _paper_people(plan) else show(ctx)
+    if ctx.state.step == "paper_answer":
+        return outcome(ctx.state, _paper_answer(person))
+    if ctx.state.step == "paper_date":
+        return outcome(ctx.state, _paper_date(person, ctx, plan))
+    return outcome(ctx.state, reply(_("In a few words: what does {name} not agree with? It is kept with the plan.", name=person.name)))

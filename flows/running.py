@@ -23,6 +23,7 @@ from flows.answers import answer_text
 from flows.common import choose_case, names
 from flows.context import Attendee, Context, MeetingRun
 from flows.labels import role_name
+from flows.offline import parse_person  # someone without Telegram has a negative id
 from flows.outcome import (
     IDLE,
     NOTICE,
@@ -170,9 +171,8 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
     meeting_type = _type(ctx, run)
     step_index = progress.get("step")
     match action:
-        case ["att", person_id] if person_id.isdigit() and step_index is None:
+        case ["att", person_id] if (pid := parse_person(person_id)) is not None and step_index is None:
             here = list(progress.get("present", []))
-            pid = int(person_id)
             if pid not in {p.person_id for p in run.people}:
                 return None
             here = [p for p in here if p != pid] if pid in here else here + [pid]

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flows import plan as plan_flow
 from flows.access import may
 from flows.context import Context, TaskView
 from flows.outcome import (
@@ -30,9 +31,11 @@ from flows.outcome import (
     Reply,
     State,
     TaskResponse,
+    UpdateMeeting,
     outcome,
     reply,
 )
+from flows.offline import parse_person
 from flows.parsing import parse_date
 from flows.text import Lines, Moment, T, _
 
@@ -89,6 +92,14 @@ def reminder(task: TaskView, chat_id: int, *, today: bool) -> Reply:
                  stamp_buttons=False, priority=NOTICE)
 
 
+def reminder_for_offline(task: TaskView, names: list[str], chat_id: int, *, today: bool) -> Reply:
+    """To the coordinator, for owners without Telegram: a reminder to pass on, naming them."""
+    who = Lines(tuple(names), sep=", ")
+    text = (_("⏰ For {names} (without Telegram), today is the day for: {what}", names=who, what=task.what) if today else
+            _("⏰ For {names} (without Telegram), a reminder: {what} – by {date}.", names=who, what=task.what, date=due_moment(task)))
+    return reply(text, _("Please pass it on. /tasks lets you mark it done."), chat_id=chat_id, stamp_buttons=False, priority=NOTICE)
+
+
 def overdue_notice(task: TaskView, chat_id: int) -> Reply:
     return reply(_("⏰ This task was due on {date} and is not marked done yet:\n{task}", date=due_moment(task), task=task_line(task)),
                  chat_id=chat_id, stamp_buttons=False, priority=NOTICE)
@@ -130,7 +141,7 @@ def on_text(ctx: Context, text: str) -> Outcome:
         if day < today:
             return outcome(ctx.state, reply(_("That date has already passed. Please choose a day from today onwards.")))
         return _finish(ctx, run, day)
-    return outcome(ctx.state, reply(_("Please use the buttons under the message.")), _ask_who(run, ctx.state))
+    return outcome(ctx.state, reply(_("Please use the buttons under the message.")), *ask_again(ctx).replies)
 
 
 def _ask_who(run, state: State, edit: int | None = None) -> Reply:
@@ -149,23 +160,40 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         return refusal
     data = ctx.state.data
     match ctx.state.step, action:
-        case "who", ["own", pid] if pid.isdigit() and int(pid) in {p.person_id for p in run.people}:
+        case "who", ["own", text] if (pid := parse_person(text)) is not None and pid in {p.person_id for p in run.people}:
             owners = list(data.get("owners", []))
-            owners = [o for o in owners if o != int(pid)] if int(pid) in owners else owners + [int(pid)]
+            owners = [o for o in owners if o != pid] if pid in owners else owners + [pid]
             state = State(FLOW, "who", {**data, "owners": owners})
             return outcome(state, _ask_who(run, state, edit=message_id), clear_buttons=False)
         case "who", ["owners"]:
             if not data.get("owners"):
                 return outcome(ctx.state, toast=_("Choose at least one person."), clear_buttons=False)
-            state = State(FLOW, "when", dict(data))
-            example = Moment(ctx.now + timedelta(days=7), run.case.timezone, "short_date")
-            return outcome(state, reply(_("By when? Write a date, for example {example}, or choose:", example=example), buttons=[
-                [Button(_("In a week"), "task:due:7"), Button(_("In two weeks"), "task:due:14")],
-                [Button(_("No date"), "task:due:none")]]))
+            if plan_flow.goal_choices(ctx, run):
+                return outcome(State(FLOW, "goal", dict(data)), _ask_goal(ctx, run, data))
+            return outcome(State(FLOW, "when", dict(data)), _ask_when(ctx, run))
+        case "goal", ["goal", choice] if choice == "none" or (
+                choice.isdigit() and int(choice) < len(plan_flow.goal_choices(ctx, run))):
+            goal = plan_flow.goal_choices(ctx, run)[int(choice)]["key"] if choice.isdigit() else None
+            return outcome(State(FLOW, "when", {**data, "goal": goal}), _ask_when(ctx, run))
         case "when", ["due", days] if days.isdigit() or days == "none":
             today = ctx.now.astimezone(ZoneInfo(run.case.timezone)).date()
             return _finish(ctx, run, today + timedelta(days=int(days)) if days.isdigit() else None)
     return None
+
+
+def _ask_when(ctx: Context, run) -> Reply:
+    example = Moment(ctx.now + timedelta(days=7), run.case.timezone, "short_date")
+    return reply(_("By when? Write a date, for example {example}, or choose:", example=example), buttons=[
+        [Button(_("In a week"), "task:due:7"), Button(_("In two weeks"), "task:due:14")],
+        [Button(_("No date"), "task:due:none")]])
+
+
+def _ask_goal(ctx: Context, run, data: dict) -> Reply:
+    """At a step that writes goals: which goal the action serves (shown in the plan), or none in particular."""
+    goals = plan_flow.goal_choices(ctx, run)
+    buttons = [[Button(_("{n}. {goal}", n=i + 1, goal=g["text"][:40]), f"task:goal:{i}")] for i, g in enumerate(goals)]
+    buttons.append([Button(_("No particular goal"), "task:goal:none")])
+    return reply(_("<b>{what}</b>\nWhich goal does it serve?", what=data["what"]), buttons=buttons)
 
 
 def _finish(ctx: Context, run, day) -> Outcome:
@@ -179,11 +207,13 @@ def _finish(ctx: Context, run, day) -> Outcome:
     owners = [p for p in run.people if p.person_id in data["owners"]]
     task = TaskView(ref, run.case.id, run.case.pseudonym, run.case.timezone, data["what"], due_at, "open",
                     tuple((p.person_id, p.name, False) for p in owners))
-    change = CreateTask(run.meeting.id, ref, data["what"], due_at, tuple(p.person_id for p in owners))
+    changes = [CreateTask(run.meeting.id, ref, data["what"], due_at, tuple(p.person_id for p in owners))]
+    if data.get("goal"):
+        changes.append(UpdateMeeting(run.meeting.id, plan_flow.with_action_goal(run, ref, data["goal"])))
     notices = [owner_notice(task, p.chat_id) for p in owners]
     state = State(running.FLOW, "control", {"meeting": run.meeting.id})
     saved = reply(_("Task written down:\n{task}\nI have asked them to accept it.", task=task_line(task)))
-    return outcome(state, saved, running.control_message(ctx, run), *notices, changes=[change])
+    return outcome(state, saved, running.control_message(ctx, run), *notices, changes=changes)
 
 
 def ask_again(ctx: Context) -> Outcome:
@@ -192,6 +222,10 @@ def ask_again(ctx: Context) -> Outcome:
         return refusal
     if ctx.state.step == "who":
         return outcome(ctx.state, _ask_who(run, ctx.state))
+    if ctx.state.step == "goal" and plan_flow.goal_choices(ctx, run):
+        return outcome(ctx.state, _ask_goal(ctx, run, ctx.state.data))
+    if ctx.state.step == "when":
+        return outcome(ctx.state, _ask_when(ctx, run))
     return start(ctx)
 
 

@@ -447,3 +447,59 @@ class PlanAgreement(Base):
     answer: Mapped[str] = mapped_column(String(16))  # agree | disagree | read
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# ---- people without Telegram (flows.offline) -----------------------------------
+
+
+class OfflineMember(Base):
+    """Someone taking part in a case without Telegram: a young child, a
+    grandmother with no smartphone, a school's contact person. Added by the
+    coordinator, who answers for them in the bot.
+
+    A separate table, not a Person without Telegram ids (those columns are
+    NOT NULL UNIQUE, and SQLite would need a table rebuild): the flows see
+    them as attendees whose id is the negative of this row's id
+    (flows.offline.attendee_id), so attendance, "next time" and the plan's
+    JSON name them as they name everyone else, and an id can never be taken
+    for a Person's. Their task ownership and paper agreement are rows of
+    their own below; all of it goes with the case (or with them)."""
+
+    __tablename__ = "offline_members"
+    __table_args__ = NO_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    organisation: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class OfflineTaskOwner(Base):
+    """Someone without Telegram answers for an action; the coordinator is reminded in their place."""
+
+    __tablename__ = "offline_task_owners"
+    __table_args__ = (UniqueConstraint("task_id", "member_id"), NO_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("offline_members.id", ondelete="CASCADE"), index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OfflineAgreement(Base):
+    """The answer of someone without Telegram to one version of the plan, as
+    the coordinator records it: agreed on paper on `signed_on`, or did not
+    agree (a sealed note). `at` is when it was recorded."""
+
+    __tablename__ = "offline_agreements"
+    __table_args__ = (UniqueConstraint("plan_version_id", "member_id"), NO_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("offline_members.id", ondelete="CASCADE"), index=True)
+    answer: Mapped[str] = mapped_column(String(16))  # agree | disagree
+    signed_on: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the day on paper (its local noon)
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -10,7 +10,7 @@ from bot.documents import Document, Fields, Paragraph, Section, Signatures, Tabl
 from bot.i18n import format_moment, render
 from flows.context import PlanSnapshot
 from flows.labels import role_name
-from flows.plan import COLUMNS, column_title, status_name
+from flows.plan import COLUMNS, column_title, served_goal, status_name
 from flows.text import Moment, T, _
 
 
@@ -87,7 +87,9 @@ def plan_document(plan: PlanSnapshot, language: str) -> Document:
                 owners.append(f"{person.name if person else name}" + (f" ({organisation})" if organisation else ""))
             due = _when(plan, task.due_at, language, "short_date") if task.due_at else "–"
             status = t(_("done")) if task.status == "done" else t(_("open"))
-            rows.append((task.what, "; ".join(owners), due, status))
+            goal = served_goal(content, task.ref)
+            what = "\n".join((task.what, t(_("For the goal: {goal}", goal=goal)))) if goal else task.what
+            rows.append((what, "; ".join(owners), due, status))
         sections.append(Section(t(_("Actions: who does what, by when")), (
             Table((t(_("What")), t(_("Who (organisation)")), t(_("By")), t(_("Status"))), tuple(rows), (5, 3.5, 1.6, 1.2)),)))
     else:
@@ -119,11 +121,19 @@ def plan_document(plan: PlanSnapshot, language: str) -> Document:
             answer = plan.answer_of(person.person_id)
             if answer is None:
                 said, when, note = t(_("not answered yet")), "–", ""
+            elif answer.on_paper is not None:  # someone without Telegram, recorded by the coordinator
+                said, when, note = t(_("agreed on paper")), _when(plan, answer.on_paper, language, "date"), ""
             else:
                 said = {"agree": t(_("agrees")), "disagree": t(_("does not agree")), "read": t(_("has read it"))}[answer.answer]
                 when, note = _when(plan, answer.at, language), answer.note or ""
-            rows.append((person.name, t(role_name(person.role)), said, when, note))
-            recorded = t(_("Agreed {when}", when=Moment(answer.at, plan.case.timezone))) if answer and answer.answer == "agree" else ""
+            role = t(role_name(person.role))
+            if person.without_telegram:
+                role = t(_("{role}, without Telegram", role=role_name(person.role)))
+            rows.append((person.name, role, said, when, note))
+            if answer is not None and answer.on_paper is not None:
+                recorded = t(_("Agreed on paper {date}", date=Moment(answer.on_paper, plan.case.timezone, "date")))
+            else:
+                recorded = t(_("Agreed {when}", when=Moment(answer.at, plan.case.timezone))) if answer and answer.answer == "agree" else ""
             signing.append((f"{person.name}, {t(role_name(person.role))}", recorded))
         sections.append(Section(t(_("Agreement to the plan")), (
             Table((t(_("Name")), t(_("Role")), t(_("Answer")), t(_("When")), t(_("In their words"))), tuple(rows),

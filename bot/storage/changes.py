@@ -10,6 +10,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
+    OfflineAgreement,
+    OfflineMember,
+    OfflineTaskOwner,
     Answer,
     AuditEntry,
     Broadcast,
@@ -31,13 +34,16 @@ from bot.db.models import (
     TaskOwner,
 )
 from bot.planner import Planner
-from bot.storage.erasure import erase_people
+from bot.storage.erasure import erase_people, scrub_references
 from bot.storage.meeting_run import seal_progress
 from bot.storage.plan import seal_content
 from bot.storage.preparation import next_meeting, opens_at
 from bot.storage.sealing import Sealer
 from bot.storage.tokens import token_hash
 from flows.outcome import (
+    AddOfflineMember,
+    RecordPaperAnswer,
+    RemoveOfflineMember,
     AddPlanView,
     AnnounceMeeting,
     AnswerPlan,
@@ -297,7 +303,9 @@ async def _(change: CreateTask, session, actor):
                 due_at=change.due_at, status="open", created_at=actor.now)
     session.add(task)
     await session.flush()
-    session.add_all(TaskOwner(task_id=task.id, person_id=pid) for pid in change.owner_ids)
+    # Negative ids are people without Telegram (flows.offline): their ownership is a row of its own.
+    session.add_all(TaskOwner(task_id=task.id, person_id=pid) for pid in change.owner_ids if pid > 0)
+    session.add_all(OfflineTaskOwner(task_id=task.id, member_id=-pid) for pid in change.owner_ids if pid < 0)
     if actor.planner and task.due_at:
         actor.planner.plan_task(session, task, case.timezone, actor.now)
     audit(session, actor, "added_task", case.id, meeting=meeting.id, owners=len(change.owner_ids))
@@ -514,3 +522,43 @@ async def _(change: SetTaskStatus, session, actor):
     # A settled action is reminded of no more.
     await session.execute(delete(Job).where(Job.task_id == task.id, Job.done_at.is_(None)))
     audit(session, actor, f"task_{change.status}_by_coordinator", task.case_id)
+
+
+# ---- people without Telegram (flows.offline) ----------------------------------
+
+
+@apply.register
+async def _(change: AddOfflineMember, session, actor):
+    member = OfflineMember(case_id=change.case_id, name=change.name, role=change.role,
+                           organisation=change.organisation, created_at=actor.now)
+    session.add(member)
+    await session.flush()
+    audit(session, actor, "added_offline", change.case_id, member=member.id, role=change.role)
+
+
+@apply.register
+async def _(change: RemoveOfflineMember, session, actor):
+    member = await session.get(OfflineMember, change.member_id)
+    if member is None or member.case_id != change.case_id:
+        return
+    # Their id in meetings' attendance and in unfinished choices goes with them; their
+    # actions and paper answers go by cascade.
+    await scrub_references(session, {-member.id})
+    await session.delete(member)
+    audit(session, actor, "removed_offline", change.case_id, member=change.member_id)
+
+
+@apply.register
+async def _(change: RecordPaperAnswer, session, actor):
+    version = await session.scalar(select(PlanVersion).where(PlanVersion.ref == change.ref))
+    member = await session.get(OfflineMember, change.member_id)
+    if version is None or member is None or member.case_id != version.case_id:
+        return
+    row = await session.scalar(select(OfflineAgreement).where(
+        OfflineAgreement.plan_version_id == version.id, OfflineAgreement.member_id == member.id))
+    if row is None:
+        row = OfflineAgreement(plan_version_id=version.id, member_id=member.id)
+        session.add(row)
+    row.answer, row.signed_on, row.at = change.answer, change.signed_on, actor.now
+    row.note = actor.sealer.seal(change.note) if change.note else None
+    audit(session, actor, f"plan_paper_{change.answer}", version.case_id, version=version.number, member=member.id)

@@ -12,6 +12,7 @@ from bot.db.models import Case, Conversation, Invite, Meeting, Participant, Pers
 from bot.i18n import resolve_locale
 from bot.storage.announcing import load_invitation, load_next_plan, meeting_view
 from bot.storage.feedback import load_openings, load_results
+from bot.storage.offline import offline_attendees
 from bot.storage.meeting_run import load_run, load_run_by_id, meeting_to_run
 from bot.storage.plan import consent_context, current_plan, plan_by_ref
 from bot.storage.preparation import load_overview, load_preparations
@@ -29,6 +30,7 @@ from flows.context import (
 )
 from flows.events import ButtonPress, Command, Event
 from flows.outcome import State
+from flows.plan import PAPER_STEPS
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _REF = re.compile(r"^-\|rv:([0-9a-f]{16})$")
@@ -157,7 +159,7 @@ async def _plan(session, event: Event, state: State, person: Person, cases: tupl
     case_id = None
     if isinstance(event, ButtonPress) and (match := _PLAN_CASE.match(event.data)):
         case_id = int(match.group(1))
-    elif state.flow == "plan" and state.step == "shown" and not isinstance(event, Command):
+    elif state.flow == "plan" and state.step in ("shown", *PAPER_STEPS) and not isinstance(event, Command):
         case_id = state.data.get("case")
     elif isinstance(event, Command) and event.name == "plan":
         if person.is_coordinator:
@@ -287,10 +289,11 @@ async def _coordinated_cases(session: AsyncSession, person_id: int) -> tuple[Cas
         )
         for case_id, name, role, chat_id in rows:
             people[case_id].append((name, role, chat_id))
+    offline = await offline_attendees(session, ids)
     return tuple(
         CaseView(c.id, c.pseudonym, c.model_id, c.timezone, c.status, c.coordinator_id,
                  tuple(meetings[c.id]), tuple((name, role) for name, role, _chat in people[c.id]),
-                 tuple(chat for _name, _role, chat in people[c.id]))
+                 tuple(chat for _name, _role, chat in people[c.id]), offline[c.id])
         for c in cases
     )
 

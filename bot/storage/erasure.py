@@ -40,7 +40,7 @@ async def erase_people(session: AsyncSession, person_ids: Collection[int], *, ke
     if not person_ids:
         return 0
     chats = set(await session.scalars(select(Person.chat_id).where(Person.id.in_(person_ids))))
-    await _scrub_references(session, person_ids)
+    await scrub_references(session, person_ids)
     if chats:
         # Whatever still waits for them, and the traces of what was sent.
         await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id.in_(chats))
@@ -52,7 +52,7 @@ async def erase_people(session: AsyncSession, person_ids: Collection[int], *, ke
     return result.rowcount or 0
 
 
-async def _scrub_references(session: AsyncSession, person_ids: set[int]) -> None:
+async def scrub_references(session: AsyncSession, person_ids: set[int]) -> None:
     """Take their ids out of JSON that lists people: the rows stay, they do not."""
     meetings = await session.scalars(select(Meeting).where(Meeting.progress.is_not(None)))
     for meeting in meetings:

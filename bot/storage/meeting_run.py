@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Answer, Case, Meeting, Person, PlanVersion
 from bot.storage.announcing import case_view, meeting_view, people_of
+from bot.storage.offline import offline_of
 from bot.storage.preparation import answer_view
 from bot.storage.sealing import Sealer
 from bot.storage.tasks import tasks_of_meeting
@@ -57,7 +58,7 @@ async def load_run(session: AsyncSession, case: CaseView, meeting: Meeting, seal
                  tuple((a.question_id, answer_view(a, sealer)) for a in answers if a.person_id == person.id),
                  organisation=participant.organisation)
         for participant, person in rows
-    )
+    ) + await offline_of(session, case.id)
     coordinator = await session.get(Person, case.coordinator_id) if case.coordinator_id else None
     tasks = await tasks_of_meeting(session, meeting.id, sealer)
     # The plan this meeting starts from: the case's last version made before it.

@@ -8,11 +8,13 @@ import json
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Case, Meeting, Person, PlanAgreement, PlanConsent, PlanVersion, Task
+from bot.db.models import Case, Meeting, OfflineAgreement, Person, PlanAgreement, PlanConsent, PlanVersion, Task
 from bot.db.models import PlanView as PlanViewRow
 from bot.storage.announcing import case_view, meeting_view, people_of
+from bot.storage.offline import offline_of
 from bot.storage.sealing import Sealer
 from bot.storage.tasks import task_views
+from flows.offline import attendee_id
 from flows.context import Attendee, ConsentContext, ConsentView, PlanAnswer, PlanSnapshot, PlanViewEntry
 
 
@@ -39,8 +41,9 @@ def open_content(text: str, sealer: Sealer) -> dict:
 
 
 async def attendees_of(session: AsyncSession, case_id: int) -> tuple[Attendee, ...]:
+    """Everyone taking part in the case: those in the bot, then those without Telegram."""
     return tuple(Attendee(person.id, person.chat_id, person.name, participant.role, organisation=participant.organisation)
-                 for participant, person in await people_of(session, case_id))
+                 for participant, person in await people_of(session, case_id)) + await offline_of(session, case_id)
 
 
 async def views_of_meeting(session: AsyncSession, meeting_id: int, people: tuple[Attendee, ...],
@@ -74,6 +77,9 @@ async def snapshot(session: AsyncSession, version: PlanVersion, models, sealer: 
     answers = tuple(PlanAnswer(a.person_id, a.answer, sealer.open(a.note) if a.note else None, a.at)
                     for a in await session.scalars(select(PlanAgreement).where(PlanAgreement.plan_version_id == version.id)
                                                    .order_by(PlanAgreement.id)))
+    answers += tuple(PlanAnswer(attendee_id(a.member_id), a.answer, sealer.open(a.note) if a.note else None, a.at, a.signed_on)
+                     for a in await session.scalars(select(OfflineAgreement).where(OfflineAgreement.plan_version_id == version.id)
+                                                    .order_by(OfflineAgreement.id)))
     next_meeting = await session.scalar(
         select(Meeting).where(Meeting.case_id == case.id, Meeting.status == "planned", Meeting.announced_at.is_not(None),
                               Meeting.starts_at > version.created_at).order_by(Meeting.starts_at).limit(1))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Case, Person, Task, TaskOwner
+from bot.db.models import Case, OfflineMember, OfflineTaskOwner, Person, Task, TaskOwner
 from bot.storage.sealing import Sealer
 from flows.context import TaskView
+from flows.offline import attendee_id
 
 
 async def task_views(session: AsyncSession, tasks: list[Task], sealer: Sealer) -> tuple[TaskView, ...]:
@@ -19,10 +20,18 @@ async def task_views(session: AsyncSession, tasks: list[Task], sealer: Sealer) -
             select(TaskOwner, Person).join(Person, Person.id == TaskOwner.person_id)
             .where(TaskOwner.task_id == task.id).order_by(TaskOwner.id)
         )).all()
+        # Someone without Telegram answers for it too: the coordinator accepted it in their place at the meeting.
+        offline = (await session.execute(
+            select(OfflineTaskOwner, OfflineMember).join(OfflineMember, OfflineMember.id == OfflineTaskOwner.member_id)
+            .where(OfflineTaskOwner.task_id == task.id).order_by(OfflineTaskOwner.id)
+        )).all()
         views.append(TaskView(task.ref or str(task.id), case.id, case.pseudonym, case.timezone, sealer.open(task.what),
-                              task.due_at, task.status, tuple((p.id, p.name, o.accepted_at is not None) for o, p in owners),
+                              task.due_at, task.status,
+                              tuple((p.id, p.name, o.accepted_at is not None) for o, p in owners)
+                              + tuple((attendee_id(m.id), m.name, True) for _o, m in offline),
                               coordinator.chat_id if coordinator else None,
-                              done_by=frozenset(p.id for o, p in owners if o.done_at is not None),
+                              done_by=frozenset(p.id for o, p in owners if o.done_at is not None)
+                              | frozenset(attendee_id(m.id) for o, m in offline if o.done_at is not None),
                               owner_chats=tuple((p.id, p.chat_id) for _o, p in owners)))
     return tuple(views)
 

@@ -90,7 +90,7 @@ async def test_a_sip_follow_up_makes_a_plan_that_is_agreed_refused_filed_and_car
     await choose(cia, "✅ Done", contains="Step 6 of 8")
     await act(cia, cia.press("🧑‍💼 Overall responsibility", message=control_of(cia)), contains="overall responsibility")
     await choose(cia, "Aino", contains="Noted for the plan")  # her organisation is known already
-    await add_task(cia, control_of(cia), "Utreda sömnen", ["Aino"])
+    await add_task(cia, control_of(cia), "Utreda sömnen", ["Aino"], goal="1. Kim ska trivas i skolan")  # the goal it serves
     await add_task(cia, control_of(cia), "Anpassa schemat", ["Pekka"])
     await next_step(cia, 7)
 
@@ -107,6 +107,7 @@ async def test_a_sip_follow_up_makes_a_plan_that_is_agreed_refused_filed_and_car
     # Everyone in the case gets it, Eva who was absent too, each with the PDF in their language, protected.
     plan_sv = await anna.wait_for(lambda m: "Planen för Family A" in m.text, timeout=10)
     assert plan_sv.raw.get("has_protected_content") and "Samtycker du till den här planen?" in plan_sv.text
+    assert "Utreda sömnen" in plan_sv.text and "↳ för målet: Kim ska trivas i skolan" in plan_sv.text
     pdf_sv = await anna.wait_for(lambda m: m.document is not None, timeout=20)
     assert pdf_sv.raw.get("has_protected_content")
     text_sv = flat(pdf_text(pdf_sv))
@@ -114,7 +115,7 @@ async def test_a_sip_follow_up_makes_a_plan_that_is_agreed_refused_filed_and_car
                      "BUP Norrby", "Norrby skola", "Utreda sömnen", "Anpassa schemat", "Nulägesbeskrivning",
                      "Kim sover dåligt men går till skolan <oftare>.", "Jag vill bo kvar hos mamma",
                      "Vi behöver hjälp på morgnarna", "Inte med på mötet", "Eva", "Sida 1 av",
-                     "Samtycke till informationsutbyte", "BUP Norrby, Norrby skola"):
+                     "Samtycke till informationsutbyte", "BUP Norrby, Norrby skola", "För målet:"):
         assert expected in text_sv, expected
     pdf_da = await bo.wait_for(lambda m: m.document is not None, timeout=20)
     text_da = flat(pdf_text(pdf_da))
