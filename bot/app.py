@@ -24,6 +24,7 @@ from bot.db.models import Person
 from bot.delivery.limits import RateLimits
 from bot.delivery.render import outbox_rows
 from bot.delivery.sender import OutboxSender
+from bot.documents.worker import DocumentWorker
 from bot.engine import Engine
 from bot.i18n import resolve_locale, use_model_translations
 from bot.inbox import Dispatcher, Poller
@@ -83,6 +84,7 @@ class Runtime:
         self.dispatcher: Dispatcher | None = None
         self.scheduler: Scheduler | None = None
         self.menus: asyncio.Task | None = None  # setting the command menus, in the background
+        self.documents: DocumentWorker | None = None
 
     async def start(self) -> None:
         await self.application.initialize()
@@ -111,9 +113,10 @@ class Runtime:
                                    **({"clock": self._clock} if self._clock else {}))
         # Retention runs by itself, once a day, in whichever process takes the job.
         await plan_purge(self.sessionmaker, (self._clock or (lambda: datetime.now(timezone.utc)))())
+        self.documents = DocumentWorker(self.sessionmaker, models=self.models, sealer=sealer, wake_sender=self.sender.wake)
         data = self.application.bot_data
         data["engine"] = self.engine
-        data["wake_sender"] = self.sender.wake
+        data["wake_sender"] = self._wake_delivery
         data["refresh_commands"] = self._refresh_commands
         self.menus = asyncio.create_task(
             register_menus(self.application.bot, self.sessionmaker, self.settings.default_locale), name="menus")
@@ -122,7 +125,13 @@ class Runtime:
             asyncio.create_task(self._supervised(lambda: self.dispatcher.run(self.stopping)), name="dispatcher"),
             asyncio.create_task(self._supervised(lambda: self.sender.run(self.stopping)), name="sender"),
             asyncio.create_task(self._supervised(lambda: self.scheduler.run(self.stopping)), name="scheduler"),
+            asyncio.create_task(self._supervised(lambda: self.documents.run(self.stopping)), name="documents"),
         ]
+
+    def _wake_delivery(self) -> None:
+        """Something was queued: the sender, and the worker drawing the plan's PDFs."""
+        self.sender.wake()
+        self.documents.wake()
 
     async def _supervised(self, loop_factory) -> None:
         """Keep a worker loop alive: an unexpected error is logged and the loop
@@ -141,6 +150,7 @@ class Runtime:
         self.dispatcher.wake()
         self.sender.wake()
         self.scheduler.wake()
+        self.documents.wake()
         for task in self.tasks:
             if task.get_name() == "poller":
                 task.cancel()  # it may sit in a long poll; its offset is already stored

@@ -5,8 +5,11 @@ links; three participants join in different languages (one tries a made-up
 link first, one sends a sticker); two of them prepare (a family member with
 a network map and a note for herself, a network member who finishes), and
 the coordinator looks at who has prepared and what was shared; she runs the
-meeting step by step, writes down a task that Anna takes on, and ends it with
-a plan that Anna reads. A second case is a family group conference with
+meeting step by step, writes down a task that Anna takes on, a goal in the
+family's words and Anna's own view, and ends it with a plan that everyone
+gets with its PDF: Anna agrees to it, Lars confirms he has read it, and the
+coordinator's /plan shows who has agreed. The PDF is written next to the
+database so that a person can open it. A second case is a family group conference with
 private family time. At the end Anna and Mette tell how their meetings felt,
 the coordinator reads the feedback (a chart and the numbers), announces the
 next meeting of the first case, which each person reads in their own language
@@ -103,7 +106,7 @@ async def play(emulator: BotApiEmulator, runtime: Runtime) -> list:
     await _prepare_network(lars)
     await _act(cia, cia.send_command("prep"))
     await _act(cia, cia.press(_button(cia, (0, 0))))  # shared answers by question
-    await _run_meeting(cia, anna)
+    await _run_meeting(cia, anna, lars)
     mette, jukka = await _family_group_conference(emulator, cia)
     await _feedback(anna, (8, 9, 7, 8), "Det var rart, at mormor måtte være med.")
     await _feedback(mette, (4, 3, 6, 4), "Det var svært at tale, mens alle så på.")  # low: the coordinator is alerted
@@ -197,10 +200,12 @@ async def _press(user, action: str, message=None, *, toggle: bool = False):
     return await _act(user, user.press(text, message=on))
 
 
-async def _run_meeting(cia, anna) -> None:
+async def _run_meeting(cia, anna, lars) -> None:
     """Cia runs the meeting: attendance, her introduction, the family's round
     (Anna gets her own notes as a cue card), a task for Anna, which she takes
-    on; then the meeting ends and everyone gets the plan, which Anna reads."""
+    on; at "who does what" a goal in the family's words and Anna's view; then
+    the meeting ends and everyone gets the plan with its PDF: Anna agrees to
+    it, Lars has read it, and Cia's /plan shows who has agreed."""
     control = await _act(cia, cia.send_command("meeting"))
     for row in range(3):  # Anna, Lars and Aino are here
         await _act(cia, cia.press(control.buttons[row][0].text, message=control))
@@ -213,10 +218,36 @@ async def _run_meeting(cia, anna) -> None:
     await _press(cia, "task:owners")
     await _press(cia, "task:due:14")
     await _press(anna, "task:ok:")
-    control = _by_action(cia, "meeting:end")[1]  # the newest control message
-    await _press(cia, "meeting:end", control)
+    for _step in range(4):  # on to "who does what", where the plan is written
+        await _press(cia, "meeting:next", _by_action(cia, "meeting:next")[1])
+    await _press(cia, "meeting:plan:goals", _by_action(cia, "meeting:plan:goals")[1])
+    await _press(cia, "plan:addgoal")
+    await _act(cia, cia.send_text("Morgnarna ska bli lugnare\n- komma i tid till skolan\n- frukost tillsammans"))
+    await _press(cia, "plan:back")
+    await _press(cia, "meeting:plan:views", _by_action(cia, "meeting:plan:views")[1])
+    await _press(cia, "plan:view:")  # Anna
+    await _act(cia, cia.send_text("Vi vill gärna att mormor är med på morgnarna."))
+    await _press(cia, "meeting:end", _by_action(cia, "meeting:end")[1])
     await _press(cia, "meeting:endyes")
-    await _press(anna, "plan:read:")
+    for user in (anna, lars, cia):  # the plan's PDF, drawn after the meeting ended
+        await user.wait_for(lambda m: m.document is not None and m.document[0].endswith(".pdf"), after=0, timeout=TIMEOUT)
+    await _press(anna, "plan:agree:")
+    await _press(lars, "plan:read:")
+    await _act(cia, cia.send_command("plan"))
+    await cia.wait_for(lambda m: m.document is not None and m.document[0].endswith(".pdf") and m is cia.bot_messages[-1],
+                       after=0, timeout=TIMEOUT)
+
+
+def save_plan_pdf(cia, folder: Path) -> Path | None:
+    """The coordinator's copy of the plan she asked for with /plan (with who has agreed), written
+    where a person can open it."""
+    asked = max((i for i, m in enumerate(cia.messages) if not m.from_bot and m.text == "/plan"), default=0)
+    copy = next((m for m in cia.messages[asked:] if m.from_bot and m.document and m.document[0].endswith(".pdf")), None)
+    if copy is None:
+        return None
+    path = folder / f"meetbot-demo-{copy.document[0]}"
+    path.write_bytes(copy.document[1])
+    return path
 
 
 async def _start_preparing(user) -> None:
@@ -303,4 +334,7 @@ async def run_demo(keep_database: str | None = None) -> int:
             print()
         if keep_database:
             print(f"The demo's database is kept in {path}; its encryption key is in {path}.key.")
+        saved = save_plan_pdf(people[0], path.parent if keep_database else Path.cwd())
+        if saved is not None:
+            print(f"The plan's PDF (the coordinator's copy): {saved}")
     return 0

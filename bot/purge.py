@@ -29,6 +29,7 @@ from bot.db.models import (
     OutboxMessage,
     Participant,
     Person,
+    PlanVersion,
     Task,
 )
 from bot.storage.erasure import erase_cases, erase_people, people_only_in
@@ -50,6 +51,7 @@ async def purge_in(session: AsyncSession, retention_days: int, now: datetime) ->
         ("tasks", select(func.count()).select_from(Task).where(Task.case_id.in_(cases))),
         ("invitations and their answers", select(func.count()).select_from(Invitation).where(Invitation.meeting_id.in_(meetings))),
         ("feedback answers", select(func.count()).select_from(Feedback).where(Feedback.meeting_id.in_(meetings))),
+        ("plan versions", select(func.count()).select_from(PlanVersion).where(PlanVersion.case_id.in_(cases))),
     ):
         erased[what] = await session.scalar(query) if cases else 0
     people = await erase_cases(session, cases)

@@ -135,6 +135,7 @@ class Attendee:
     name: str
     role: str
     notes: tuple = ()  # (question id, AnswerView): their own preparation, for their cue card
+    organisation: str | None = None  # for a professional: who they act for
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,81 @@ class TaskView:
 
 
 @dataclass(frozen=True)
+class PlanViewEntry:
+    person_id: int
+    name: str
+    role: str
+    text: str
+    source: str  # said | own
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PlanAnswer:
+    person_id: int
+    answer: str  # agree | disagree | read
+    note: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    """A guardian's answer on exchanging information for the plan (the latest one counts)."""
+
+    person_id: int
+    organisations: tuple[str, ...]
+    answer: str  # given | refused | withdrawn
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ConsentContext:
+    """What a consent button needs: the case, its people (with their organisations) and the answers so far."""
+
+    case: CaseView
+    people: tuple[Attendee, ...]
+    consents: tuple[ConsentView, ...] = ()
+    coordinator_chat_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PlanSnapshot:
+    """One version of a case's plan, with everything it names resolved:
+    what /plan shows, the PDF draws, and agreement is asked about."""
+
+    ref: str
+    number: int
+    case: CaseView
+    created_at: datetime
+    content: dict  # goals, situation, columns, responsibility, present, absent_reason, evaluation, next_people
+    people: tuple[Attendee, ...]  # everyone taking part in the case now
+    meeting: MeetingView | None = None  # the meeting it came from
+    meeting_name: str | None = None  # that meeting type's name (an msgid)
+    child_agrees: bool = False  # the model asks the young person to agree too
+    actions: tuple[TaskView, ...] = ()
+    views: tuple[PlanViewEntry, ...] = ()
+    answers: tuple[PlanAnswer, ...] = ()
+    next_meeting: MeetingView | None = None
+    coordinator_name: str | None = None
+    coordinator_chat_id: int | None = None
+    latest: bool = True  # no newer version exists
+    information_consent: bool = False  # the model asks the guardians to consent to exchanging information
+    consents: tuple[ConsentView, ...] = ()
+
+    def person(self, person_id: int | None) -> Attendee | None:
+        return next((p for p in self.people if p.person_id == person_id), None)
+
+    def answer_of(self, person_id: int) -> PlanAnswer | None:
+        return next((a for a in self.answers if a.person_id == person_id), None)
+
+    def asked_to_agree(self) -> tuple[Attendee, ...]:
+        """The guardians, the young person where the model asks, and everyone answering for an action."""
+        owners = {pid for task in self.actions if task.status == "open" for pid, _name, _accepted in task.owners}
+        return tuple(p for p in self.people
+                     if p.role == "family" or (p.role == "child" and self.child_agrees) or p.person_id in owners)
+
+
+@dataclass(frozen=True)
 class MeetingRun:
     """A meeting as the agenda runner sees it. `progress` is the stored JSON:
     present (person ids), absent_reason, step, speaker, paused, family_ready."""
@@ -170,6 +246,9 @@ class MeetingRun:
     progress: dict
     people: tuple[Attendee, ...] = ()
     tasks: tuple[TaskView, ...] = ()  # agreed at this meeting
+    previous_plan: PlanSnapshot | None = None  # the case's plan so far: this meeting starts from it
+    views: tuple[PlanViewEntry, ...] = ()  # the views noted at this meeting
+    consents: tuple[ConsentView, ...] = ()  # the guardians' answers on exchanging information
 
 
 @dataclass(frozen=True)
@@ -241,6 +320,8 @@ class FeedbackResults:
 
     case: CaseView
     meetings: tuple[tuple[MeetingView, tuple[FeedbackGiven, ...]], ...] = ()
+    # The plan's goals over the case's versions, oldest first: (when, ((goal key, its words, "now" 0-10 or None), ...)).
+    goals: tuple[tuple[datetime, tuple[tuple[str, str, int | None], ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -277,6 +358,8 @@ class Context:
     invitation: InvitationView | None = None  # for the reply buttons of an announced meeting
     feedback: tuple[FeedbackOpening, ...] = ()  # a participant's meetings to tell about, newest first
     feedback_results: FeedbackResults | None = None  # a coordinator's /feedback
+    plan: PlanSnapshot | None = None  # for /plan and the buttons on a plan
+    consent: ConsentContext | None = None  # for the buttons on a consent request
 
     def case(self, case_id: int) -> CaseView | None:
         return next((c for c in self.coordinated_cases if c.id == case_id), None)

@@ -41,6 +41,9 @@ def show(ctx: Context) -> Outcome:
     if results is None or not may(ctx.person, "view_feedback", results.case):
         return outcome(IDLE, reply(_("There is no feedback to show for this case.")))
     given = [(meeting, answers) for meeting, answers in results.meetings if answers]
+    goals = goal_replies(results)
+    if not given and goals:
+        return outcome(IDLE, *goals, changes=[Audit(results.case.id, "viewed_feedback")])
     if not given:
         return outcome(IDLE, reply(_("No feedback yet for <b>{case}</b>. After each meeting I ask the family how it felt "
                                      "and tell you when they answer.", case=results.case.pseudonym)))
@@ -54,7 +57,29 @@ def show(ctx: Context) -> Outcome:
     caption = reply(_("📊 <b>How the meetings felt: {case}</b>\nThe average of the family's answers at each meeting, from 0 to 10.",
                       case=results.case.pseudonym), picture=chart)
     numbers = reply(*(_meeting_text(meeting, answers, zone) for meeting, answers in reversed(given)))
-    return outcome(IDLE, caption, numbers, changes=[Audit(results.case.id, "viewed_feedback")])
+    return outcome(IDLE, caption, numbers, *goals, changes=[Audit(results.case.id, "viewed_feedback")])
+
+
+def goal_replies(results) -> list:
+    """The plan's goals on their 0-10 scale ("where are we now") across the case's meetings: a chart and the numbers."""
+    zone = results.case.timezone
+    scaled = [(when, goals) for when, goals in results.goals if any(now is not None for _key, _text, now in goals)]
+    if not scaled:
+        return []
+    keys = list(dict.fromkeys(key for _when, goals in scaled for key, _text, now in goals if now is not None))
+    words = {key: text for _when, goals in scaled for key, text, _now in goals}
+    chart = FeedbackChart(
+        items=tuple(words[k] if len(words[k]) <= 40 else words[k][:39] + "…" for k in keys),
+        meetings=tuple((Moment(when, zone, "short_date"), tuple(next((now for key, _t, now in goals if key == k), None) for k in keys))
+                       for when, goals in scaled),
+        low=None,
+    )
+    lines = tuple(_("• {goal}: {scores}", goal=words[k], scores=Lines(tuple(
+        str(now) for _when, goals in scaled for key, _t, now in goals if key == k and now is not None), sep=" → "))
+        for k in keys)
+    return [reply(_("🎯 <b>The goals in the plan: {case}</b>\nWhere we are now, from 0 to 10, at each meeting.",
+                    case=results.case.pseudonym), picture=chart),
+            reply(_("<b>The goals, meeting by meeting</b>\n{lines}", lines=Lines(lines)))]
 
 
 def _average(answers: tuple[FeedbackGiven, ...], item_id: str) -> float | None:

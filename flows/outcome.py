@@ -31,9 +31,9 @@ class FeedbackChart:
     """A chart of a case's feedback across its meetings, drawn by the Telegram
     side in the reader's language: one line per item, 0 to 10."""
 
-    items: tuple[T, ...]  # the items' short names, the legend
+    items: tuple[T | str, ...]  # the items' short names, the legend (a str is shown as is: a goal in the family's words)
     meetings: tuple[tuple[Moment, tuple[float | None, ...]], ...]  # (when, the mean of each item)
-    low: int  # answers at or below this count as low: drawn as a line
+    low: int | None  # answers at or below this count as low: drawn as a line (None: no line)
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,14 @@ class CalendarEntry:
     description: T
     location: str | None = None
     cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class PlanPdf:
+    """The plan as a PDF document, drawn by the Telegram side in the reader's
+    language, off the event loop and after the change is committed."""
+
+    ref: str  # the plan version's reference
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,9 @@ class Reply:
     voice: str | None = None  # send this Telegram voice file (by file_id), the text as its caption
     calendar: CalendarEntry | None = None  # after the text, send this calendar file
     broadcast: str | None = None  # the reference of the broadcast this message is part of
+    document: PlanPdf | None = None  # after the text, send this document
+    # The plan and people's answers: Telegram lets nobody forward or save the message.
+    protect_content: bool = False
 
 
 def reply(*parts: T, buttons=(), **kwargs: Any) -> Reply:
@@ -299,11 +310,69 @@ class RecordBroadcast:
     recipients: int
 
 
+@dataclass(frozen=True)
+class AddPlanView:
+    """The child's or a guardian's view in their own words, added to the plan
+    of this meeting (`source`: said at the meeting, or their own preparation answer)."""
+
+    meeting_id: int
+    person_id: int
+    text: str
+    source: str = "said"
+
+
+@dataclass(frozen=True)
+class SetOrganisation:
+    """The organisation a professional acts for in this case."""
+
+    case_id: int
+    person_id: int
+    organisation: str
+
+
+@dataclass(frozen=True)
+class CreatePlanVersion:
+    """A new version of the case's plan (`content`: JSON, people by id)."""
+
+    case_id: int
+    meeting_id: int | None
+    ref: str
+    content: dict
+
+
+@dataclass(frozen=True)
+class AnswerPlan:
+    """Someone's own answer to a version of the plan: agree | disagree | read."""
+
+    ref: str
+    answer: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class GiveConsent:
+    """A guardian's own answer on exchanging information for the plan: given | refused | withdrawn,
+    for these organisations."""
+
+    case_id: int
+    organisations: tuple[str, ...]
+    answer: str
+
+
+@dataclass(frozen=True)
+class SetTaskStatus:
+    """The coordinator settles an action carried over from the last plan: done, or dropped (cancelled)."""
+
+    ref: str
+    status: str  # done | cancelled
+
+
 Change = (
     BecomeCoordinator | JoinCase | CreateCase | CreateInvite | RevokeInvite | SetLanguage | ErasePerson
     | SaveAnswer | SetAnswerVisibility | SetPrepProgress | OpenPreparation | Audit | NotePrepReminder
     | UpdateMeeting | CreateTask | TaskResponse | MarkTaskDone | ConfirmPlanRead | CloseCase | SaveFeedback | SubmitFeedback
     | AnnounceMeeting | MoveMeeting | CancelMeeting | AnswerInvitation | RecordBroadcast
+    | AddPlanView | SetOrganisation | CreatePlanVersion | AnswerPlan | GiveConsent | SetTaskStatus
 )
 
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from flows import (
     closing,
     common,
+    consent,
     coordinating,
     feedback,
     feedback_results,
@@ -19,6 +20,7 @@ from flows import (
     invitations,
     joining,
     next_meeting,
+    plan,
     prep_overview,
     preparing,
     running,
@@ -35,7 +37,7 @@ UNSTAMPED = "-"
 # Flows that hold a conversation, by the name stored in the state.
 FLOWS = {m.FLOW: m for m in (
     joining, setup, coordinating, forgetting, preparing, prep_overview, running, tasks, tasks.OwnerFlow, closing,
-    feedback, feedback_results, next_meeting, invitations, common.LanguageFlow,
+    feedback, feedback_results, next_meeting, invitations, plan, plan.AnswerFlow, common.LanguageFlow,
 )}
 
 
@@ -68,6 +70,7 @@ COMMANDS = {
     "close": closing.start,
     "next": next_meeting.start,
     "feedback": _feedback,
+    "plan": plan.show,
 }
 
 
@@ -126,8 +129,12 @@ def _press(event: ButtonPress, ctx: Context) -> Outcome:
             return preparing.go(ctx, int(parts[2]))
         if parts[:2] == ["meeting", "ready"] and len(parts) == 3 and parts[2].isdigit():
             return running.family_ready(ctx, int(parts[2]))
-        if parts[:2] == ["plan", "read"] and len(parts) == 3 and parts[2].isdigit():
-            return running.plan_read(ctx, int(parts[2]))
+        if parts[0] == "plan" and len(parts) == 3 and parts[1] in ("agree", "no", "read"):
+            return plan.respond(ctx, parts[1], parts[2])
+        if parts[0] == "consent" and len(parts) in (3, 4) and parts[1] in ("yes", "no", "withdraw") and parts[2].isdigit():
+            return consent.respond(ctx, parts[1], int(parts[2]), parts[3] if len(parts) == 4 else None)
+        if parts[:2] == ["plan", "own"] and len(parts) == 4 and parts[2].isdigit():
+            return plan.bring_own(ctx, int(parts[2]), parts[3])
         if parts[0] == "task" and len(parts) == 3:
             return tasks.respond(ctx, parts[1], parts[2])
         if parts[:2] == ["fb", "go"] and len(parts) == 3 and parts[2].isdigit():

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from flows import plan as plan_flow
 from flows.access import may
 from flows.answers import answer_text
 from flows.common import choose_case, names
@@ -26,7 +27,6 @@ from flows.outcome import (
     IDLE,
     NOTICE,
     Button,
-    ConfirmPlanRead,
     Outcome,
     Reply,
     State,
@@ -98,12 +98,7 @@ def control_message(ctx: Context, run: MeetingRun, *, edit: int | None = None, n
     buttons: list[list[Button]] = []
     if run.meeting.status == "ended":
         parts.append(_("This meeting has ended."))
-        read = set(run.progress.get("read", []))
-        present = _present(run)
-        if present:
-            parts.append(_("<b>Have read the plan:</b> {yes}\n<b>Not yet:</b> {no}",
-                           yes=names([p for p in present if p.person_id in read]),
-                           no=names([p for p in present if p.person_id not in read])))
+        parts.append(_("/plan shows the plan, who has agreed to it and who has read it."))
         return reply(*parts, edit_message_id=edit)
     step_index = run.progress.get("step")
     if step_index is None:
@@ -147,13 +142,14 @@ def control_message(ctx: Context, run: MeetingRun, *, edit: int | None = None, n
             nav.append(Button(_("Next step ▶") if not last else _("⏹ End the meeting"), "meeting:next" if not last else "meeting:end"))
             buttons.append(nav)
             buttons.append([Button(_("📝 Add a task"), "meeting:task")])
-            if "child_view" in step.records:
-                buttons.append([Button(_("🧒 Note the child's and parents' view"), "meeting:view")])
+            buttons += plan_flow.control_buttons(step, run)
             if "next_participants" in step.records:
                 buttons.append([Button(_("👥 Who takes part next time"), "meeting:nextpeople")])
             if "next_date" in step.records:
                 buttons.append([Button(_("📅 Plan the next meeting"), "meeting:nextdate")])
             buttons.append([Button(_("⏸ Pause"), "meeting:pause"), Button(_("⏹ End the meeting"), "meeting:end")])
+    if (summary := plan_flow.draft_summary(run)) is not None:
+        parts.append(summary)
     if note is not None:
         parts.append(note)
     return reply(*parts, buttons=buttons, edit_message_id=edit)
@@ -217,9 +213,8 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
                 Button(_("Yes, end the meeting"), "meeting:endyes"), Button(_("No, go on"), "meeting:stay")]]))
         case ["stay"]:
             return control(ctx)
-        case ["view"] if step_index is not None:
-            return outcome(State(FLOW, "view", {"meeting": run.meeting.id}), reply(_(
-                "What do the child and the parents think of the support proposed? Write it as they said it; it goes into the plan.")))
+        case ["plan", part] if step_index is not None and not progress.get("paused"):
+            return plan_flow.begin(ctx, part)
         case ["nextpeople"] if step_index is not None:
             chosen = progress.get("next_people", progress.get("present", []))
             return outcome(State(FLOW, "next_people", {"meeting": run.meeting.id, "chosen": list(chosen)}),
@@ -242,14 +237,16 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
 
             return tasks.start(ctx)
         case ["endyes"] if step_index is not None:
-            plan = plan_parts(ctx, run)
-            notices = [_notice(p, _("The meeting has ended. Thank you for taking part."), *plan,
-                               buttons=[[Button(_("✅ I have read the plan"), f"plan:read:{run.meeting.id}")]])
-                       for p in _present(run)]
+            snapshot, version = plan_flow.new_version(ctx, run)
+            notices = [_notice(p, _("The meeting has ended. Thank you for taking part.")) for p in _present(run)]
+            notices += plan_flow.sent_to_everyone(ctx, snapshot, _("Here is the plan from the meeting. "
+                                                                    "It is in the PDF too, to keep."))
             notices += _feedback_invitations(ctx, run)
-            return outcome(IDLE, reply(_("The meeting has ended. Thank you. Everyone who was here has the plan; "
-                                         "/meeting shows who has read it."), *plan), *notices,
-                           changes=[UpdateMeeting(run.meeting.id, progress, status="ended")])
+            ended = reply(_("The meeting has ended. Thank you. Everyone taking part in the case gets the plan with its PDF; "
+                            "/plan shows who has agreed to it."), *plan_flow.plan_parts(snapshot),
+                          document=plan_flow.PlanPdf(snapshot.ref), protect_content=True)
+            return outcome(IDLE, ended, *notices,
+                           changes=[UpdateMeeting(run.meeting.id, progress, status="ended"), version])
     return None
 
 
@@ -271,11 +268,6 @@ def _ask_next_people(run: MeetingRun, chosen, edit: int | None = None) -> Reply:
 
 def on_text(ctx: Context, text: str) -> Outcome:
     run = ctx.meeting_run
-    if ctx.state.step == "view" and run is not None and may(ctx.person, "run_meeting", run.case):
-        view = " ".join(text.split())[:2000]
-        progress = {**run.progress, "views": view}
-        return outcome(State(FLOW, "control", {"meeting": run.meeting.id}), reply(_("Noted for the plan.")),
-                       control_message(ctx, run), changes=[UpdateMeeting(run.meeting.id, progress)])
     if ctx.state.step == "reason" and run is not None and may(ctx.person, "run_meeting", run.case):
         reason = " ".join(text.split())[:500]
         if not reason:
@@ -325,6 +317,7 @@ def step_notices(ctx: Context, run: MeetingRun, step) -> list[Reply]:
     title = _("<b>Now: {title}</b>\n{description}", title=T(step.title), description=T(step.description))
     order = speaking_order(run, step)
     current = order[min(run.progress.get("speaker", 0), len(order) - 1)] if order else None
+    questions = {q.id: q for q in _type(ctx, run).questions}
     for person in _present(run):
         part = step.role_part(person.role)
         if step.private_family_time and part == "speak":
@@ -347,6 +340,8 @@ def step_notices(ctx: Context, run: MeetingRun, step) -> list[Reply]:
             notices.append(_notice(person, title, _("🚪 Please leave the room for a while and wait nearby. I will tell you when to come back in.")))
         else:
             notices.append(_notice(person, title))
+        if "views" in plan_flow.parts_of(step) and (offer := plan_flow.own_answer_offer(run, person, questions)):
+            notices.append(offer)
     return notices
 
 
@@ -404,42 +399,3 @@ def timer_notice(step, near_end: bool, chat_id: int) -> Reply:
                         "⏱ “{title}” has now had its planned {n} minutes. No rush: move on when it suits the conversation.",
                         step.minutes, title=T(step.title))
     return reply(text, chat_id=chat_id, stamp_buttons=False, priority=NOTICE)
-
-
-# ---- the plan --------------------------------------------------------------
-
-
-def plan_parts(ctx: Context, run: MeetingRun) -> list[T]:
-    """The written plan everyone gets at the end: what was agreed, by whom, by when."""
-    from flows.tasks import task_line
-
-    parts = [_("📋 <b>The plan from the meeting about {case}</b>, {date}", case=run.case.pseudonym,
-               date=Moment(run.meeting.starts_at, run.case.timezone, "date"))]
-    if run.tasks:
-        parts.append(_("<b>What we agreed</b>\n{tasks}", tasks=Lines(tuple(task_line(t) for t in run.tasks))))
-    else:
-        parts.append(_("No tasks were written down at this meeting."))
-    if run.progress.get("views"):
-        parts.append(_("<b>The child's and the parents' view:</b> {view}", view=run.progress["views"]))
-    if run.progress.get("absent_reason"):
-        parts.append(_("<b>The child was not at the meeting:</b> {reason}", reason=run.progress["absent_reason"]))
-    here = _present(run)
-    if here:
-        parts.append(_("<b>Taking part:</b> {names}", names=names(here)))
-    if "next_people" in run.progress:
-        coming = [p for p in run.people if p.person_id in run.progress["next_people"]]
-        parts.append(_("<b>Next time:</b> {names}", names=names(coming)))
-    return parts
-
-
-def plan_read(ctx: Context, meeting_id: int) -> Outcome:
-    run = ctx.meeting_run
-    me = next((p for p in _present(run) if ctx.person and p.person_id == ctx.person.id), None) if run else None
-    if run is None or run.meeting.id != meeting_id or me is None or run.meeting.status != "ended":
-        return outcome(ctx.state, toast=_("This button does not work here."))
-    if me.person_id in run.progress.get("read", []):
-        return outcome(ctx.state, toast=_("Thank you, I already know."))
-    replies = [reply(_("Thank you for reading the plan."))]
-    if run.coordinator_chat_id:
-        replies.append(reply(_("{name} has read the plan.", name=me.name), chat_id=run.coordinator_chat_id, stamp_buttons=False))
-    return outcome(ctx.state, *replies, changes=[ConfirmPlanRead(run.meeting.id)], toast=_("Thank you!"))

@@ -132,6 +132,8 @@ class Participant(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # For a professional: the organisation they act for in this case (named in the plan).
+    organisation: Mapped[str | None] = mapped_column(String(120))
 
 
 class Preparation(Base):
@@ -374,4 +376,74 @@ class AuditEntry(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# ---- the plan (flows.plan) ---------------------------------------------------
+
+
+class PlanVersion(Base):
+    """One version of a case's plan, made when a meeting ends (or the
+    coordinator changes it afterwards). `content` is JSON naming people by id
+    only (goals, current situation, the three columns, overall responsibility,
+    attendance, evaluation, next time), sealed like answers."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("case_id", "number"), NO_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    # A random reference for buttons and the PDF: the id is not known when a flow makes the version.
+    ref: Mapped[str] = mapped_column(String(24), unique=True)
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PlanView(Base):
+    """The child's or a guardian's view, in their own words: added to, never
+    overwritten. `text` is sealed; erased with the person."""
+
+    __tablename__ = "plan_views"
+    __table_args__ = NO_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16), default="said")  # said (noted by the coordinator) | own (their preparation answer)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PlanConsent(Base):
+    """A guardian's answer on the organisations named in the case exchanging
+    information for the plan: given, refused or withdrawn, naming the
+    organisations (JSON), with its time. Rows are added, never changed: the
+    latest counts, the earlier ones are the record."""
+
+    __tablename__ = "plan_consents"
+    __table_args__ = NO_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    organisations: Mapped[list] = mapped_column(JSON, default=list)
+    answer: Mapped[str] = mapped_column(String(16))  # given | refused | withdrawn
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PlanAgreement(Base):
+    """Someone's answer to one version of the plan: agree, not agree (with a
+    sealed note), or read (those who are not asked to agree)."""
+
+    __tablename__ = "plan_agreements"
+    __table_args__ = (UniqueConstraint("plan_version_id", "person_id"), NO_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    answer: Mapped[str] = mapped_column(String(16))  # agree | disagree | read
+    note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -103,9 +103,26 @@ def outbox_rows(reply: Reply, chat_id: int, language: str, version: int, now,
                    "parse_mode": "HTML"}
         rows.append(OutboxMessage(method="sendDocument", payload=payload, blob=ics_bytes(reply.calendar, language, now),
                                   chat_id=chat_id, priority=reply.priority, created_at=now, not_before=now))
+    if reply.document is not None:
+        rows.append(document_row(reply, chat_id, language, now))
     for row in rows:
         row.broadcast_ref = reply.broadcast
-    return [seal_row(row, sealer) for row in rows]
+        if reply.protect_content and row.payload is not None:
+            row.payload = {**row.payload, "protect_content": True}
+    # A PDF still to be drawn holds only its plan's reference; the worker seals what it draws.
+    return [row if row.status == RENDERING else seal_row(row, sealer) for row in rows]
+
+
+RENDERING = "render"  # an outbox row whose document is still to be drawn (bot.documents.worker)
+
+
+def document_row(reply: Reply, chat_id: int, language: str, now) -> OutboxMessage:
+    """The plan's PDF is drawn after the commit, off the event loop: the row
+    waits as "render" until the document worker fills in the file and makes it
+    pending. Its place in the chat's order is kept by its id."""
+    payload = {"plan": reply.document.ref, "language": language}
+    return OutboxMessage(method="sendDocument", payload=payload, status=RENDERING, chat_id=chat_id,
+                         priority=reply.priority, created_at=now, not_before=now)
 
 
 def _rows(reply: Reply, chat_id: int, language: str, version: int, now) -> list[OutboxMessage]:

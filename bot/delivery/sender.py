@@ -283,18 +283,22 @@ class OutboxSender:
     async def _call(self, row: OutboxMessage):
         p, blob = opened(row, self.sealer)
         markup = InlineKeyboardMarkup.de_json(p["reply_markup"], self.bot) if p.get("reply_markup") else None
+        # The plan and people's answers: nobody can forward or save them (None leaves Telegram's default).
+        protect = True if p.get("protect_content") else None
         if row.method == "sendMessage":
             return await self.bot.send_message(row.chat_id, p["text"], parse_mode=p.get("parse_mode"),
-                                               reply_markup=markup, disable_web_page_preview=True)
+                                               reply_markup=markup, disable_web_page_preview=True, protect_content=protect)
         if row.method == "sendPhoto":
             return await self.bot.send_photo(row.chat_id, InputFile(blob, filename=p.get("filename", "picture.png")),
-                                             caption=p.get("caption"), parse_mode=p.get("parse_mode"), reply_markup=markup)
+                                             caption=p.get("caption"), parse_mode=p.get("parse_mode"), reply_markup=markup,
+                                             protect_content=protect)
         if row.method == "sendVoice":
             return await self.bot.send_voice(row.chat_id, p["voice"], caption=p.get("caption"),
-                                             parse_mode=p.get("parse_mode"), reply_markup=markup)
+                                             parse_mode=p.get("parse_mode"), reply_markup=markup, protect_content=protect)
         if row.method == "sendDocument":
             return await self.bot.send_document(row.chat_id, InputFile(blob, filename=p.get("filename", "file")),
-                                                caption=p.get("caption"), parse_mode=p.get("parse_mode"), reply_markup=markup)
+                                                caption=p.get("caption"), parse_mode=p.get("parse_mode"), reply_markup=markup,
+                                                protect_content=protect)
         if row.method == "editMessageText":
             return await self.bot.edit_message_text(p["text"], chat_id=row.chat_id, message_id=p["message_id"],
                                                     parse_mode=p.get("parse_mode"), reply_markup=markup,

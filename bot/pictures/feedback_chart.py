@@ -15,7 +15,7 @@ LOW_COLOUR = "#B00020"
 
 
 def feedback_chart_png(items: Sequence[str], dates: Sequence[str], averages: Sequence[Sequence[float | None]],
-                       low: int, low_label: str) -> bytes:
+                       low: int | None, low_label: str) -> bytes:
     """`averages[m][i]` is item i's average at meeting m (None: nobody answered it)."""
     # Only the object-oriented API: no pyplot state, safe beside other work in the process.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -29,8 +29,9 @@ def feedback_chart_png(items: Sequence[str], dates: Sequence[str], averages: Seq
         ys = [math.nan if row[i] is None else row[i] for row in averages]
         axes.plot(xs, ys, label=name, color=COLOURS[i % len(COLOURS)], marker=MARKERS[i % len(MARKERS)],
                   markersize=8, linewidth=2.2)
-    axes.axhline(low, color=LOW_COLOUR, linestyle="--", linewidth=1.2)
-    axes.text(xs[-1] + 0.25 if xs else 0, low + 0.15, low_label, color=LOW_COLOUR, va="bottom", fontsize=10)
+    if low is not None:  # the goals' scales have no "low": only the feedback's answers do
+        axes.axhline(low, color=LOW_COLOUR, linestyle="--", linewidth=1.2)
+        axes.text(xs[-1] + 0.25 if xs else 0, low + 0.15, low_label, color=LOW_COLOUR, va="bottom", fontsize=10)
     axes.set_ylim(-0.3, 10.3)
     axes.set_yticks(range(0, 11, 2))
     axes.set_xticks(xs, labels=list(dates))

@@ -22,6 +22,10 @@ from bot.db.models import (
     Meeting,
     Participant,
     Person,
+    PlanAgreement,
+    PlanConsent,
+    PlanVersion,
+    PlanView,
     Preparation,
     Task,
     TaskOwner,
@@ -29,11 +33,18 @@ from bot.db.models import (
 from bot.planner import Planner
 from bot.storage.erasure import erase_people
 from bot.storage.meeting_run import seal_progress
+from bot.storage.plan import seal_content
 from bot.storage.preparation import next_meeting, opens_at
 from bot.storage.sealing import Sealer
 from bot.storage.tokens import token_hash
 from flows.outcome import (
+    AddPlanView,
     AnnounceMeeting,
+    AnswerPlan,
+    CreatePlanVersion,
+    GiveConsent,
+    SetOrganisation,
+    SetTaskStatus,
     AnswerInvitation,
     Audit,
     BecomeCoordinator,
@@ -439,3 +450,67 @@ async def _(change: RecordBroadcast, session, actor):
     await session.flush()
     if actor.planner:
         actor.planner.check_broadcast(session, broadcast, actor.now)
+
+
+# ---- the plan ---------------------------------------------------------------------
+
+
+@apply.register
+async def _(change: AddPlanView, session, actor):
+    meeting = await session.get(Meeting, change.meeting_id)
+    session.add(PlanView(case_id=meeting.case_id, meeting_id=meeting.id, person_id=change.person_id, source=change.source,
+                         text=actor.sealer.seal(change.text), created_at=actor.now))
+    audit(session, actor, "noted_view", meeting.case_id, meeting=meeting.id, source=change.source)
+
+
+@apply.register
+async def _(change: SetOrganisation, session, actor):
+    participant = await session.scalar(select(Participant).where(
+        Participant.case_id == change.case_id, Participant.person_id == change.person_id))
+    if participant is not None:
+        participant.organisation = change.organisation
+        audit(session, actor, "set_organisation", change.case_id)
+
+
+@apply.register
+async def _(change: CreatePlanVersion, session, actor):
+    latest = await session.scalar(select(PlanVersion.number).where(PlanVersion.case_id == change.case_id)
+                                  .order_by(PlanVersion.number.desc()).limit(1))
+    number = (latest or 0) + 1
+    session.add(PlanVersion(case_id=change.case_id, meeting_id=change.meeting_id, number=number, ref=change.ref,
+                            content=seal_content(change.content, actor.sealer), created_at=actor.now))
+    await session.flush()
+    audit(session, actor, "made_plan", change.case_id, meeting=change.meeting_id, version=number)
+
+
+@apply.register
+async def _(change: AnswerPlan, session, actor):
+    version = await session.scalar(select(PlanVersion).where(PlanVersion.ref == change.ref))
+    row = await session.scalar(select(PlanAgreement).where(
+        PlanAgreement.plan_version_id == version.id, PlanAgreement.person_id == actor.person.id))
+    if row is None:
+        row = PlanAgreement(plan_version_id=version.id, person_id=actor.person.id)
+        session.add(row)
+    row.answer, row.at = change.answer, actor.now
+    row.note = actor.sealer.seal(change.note) if change.note else None
+    audit(session, actor, f"plan_{change.answer}", version.case_id, version=version.number)
+
+
+@apply.register
+async def _(change: GiveConsent, session, actor):
+    session.add(PlanConsent(case_id=change.case_id, person_id=actor.person.id, organisations=list(change.organisations),
+                            answer=change.answer, at=actor.now))
+    audit(session, actor, f"consent_{change.answer}", change.case_id, organisations=len(change.organisations))
+
+
+@apply.register
+async def _(change: SetTaskStatus, session, actor):
+    task = await session.scalar(select(Task).where(Task.ref == change.ref))
+    if task is None or task.status != "open":
+        return
+    task.status = change.status
+    if change.status == "done":
+        task.done_at = actor.now
+    # A settled action is reminded of no more.
+    await session.execute(delete(Job).where(Job.task_id == task.id, Job.done_at.is_(None)))
+    audit(session, actor, f"task_{change.status}_by_coordinator", task.case_id)

@@ -13,6 +13,7 @@ from bot.i18n import resolve_locale
 from bot.storage.announcing import load_invitation, load_next_plan, meeting_view
 from bot.storage.feedback import load_openings, load_results
 from bot.storage.meeting_run import load_run, load_run_by_id, meeting_to_run
+from bot.storage.plan import consent_context, current_plan, plan_by_ref
 from bot.storage.preparation import load_overview, load_preparations
 from bot.storage.sealing import Sealer
 from bot.storage.tasks import task_by_ref, tasks_for
@@ -35,7 +36,10 @@ _PREP_GO = re.compile(r"^-\|prep:go:\d+$")
 _OVERVIEW_CASE = re.compile(r"^\d+\|prepov:case:(\d+)$")
 _RUN_CASE = re.compile(r"^\d+\|meeting:case:(\d+)$")
 _FAMILY_READY = re.compile(r"^-\|meeting:ready:(\d+)$")
-_PLAN_READ = re.compile(r"^-\|plan:read:(\d+)$")
+_PLAN_OWN = re.compile(r"^-\|plan:own:(\d+):[a-z0-9_]+$")
+_PLAN_BUTTON = re.compile(r"^-\|plan:(?:agree|no|read):([A-Za-z0-9_-]{1,24})$")
+_CONSENT_BUTTON = re.compile(r"^-\|consent:(?:yes|no|withdraw):(\d+)(?::[0-9a-f]{10})?$")
+_PLAN_CASE = re.compile(r"^\d+\|plan:case:(\d+)$")
 _TASK_BUTTON = re.compile(r"^-\|task:[a-z]+:([A-Za-z0-9_-]{1,24})$")
 _NEXT_CASE = re.compile(r"^\d+\|next:case:(\d+)$")
 _NEXT_FROM_MEETING = re.compile(r"^\d+\|meeting:nextdate$")
@@ -93,27 +97,31 @@ async def load_context(
         invite=invite,
         preparations=preparations,
         prep_overview=overview,
-        meeting_run=await _meeting_run(session, event, state, person, cases, now, sealer) if person is not None else None,
+        meeting_run=await _meeting_run(session, event, state, person, cases, now, sealer, models) if person is not None else None,
         tasks=await _tasks(session, event, state, person, sealer) if person is not None else (),
         next_plan=await _next_plan(session, event, state, cases, now, sealer) if person is not None and person.is_coordinator else None,
         invitation=await _invitation(session, event, state, person) if person is not None else None,
         feedback=await load_openings(session, person.id, now, sealer) if person is not None and _about_feedback(event, state) else (),
         feedback_results=await _feedback_results(session, event, state, cases, sealer) if person is not None and person.is_coordinator else None,
+        plan=await _plan(session, event, state, person, cases, models, sealer) if person is not None else None,
+        consent=await consent_context(session, int(match.group(1)))
+        if person is not None and isinstance(event, ButtonPress) and (match := _CONSENT_BUTTON.match(event.data)) else None,
     )
     return ctx, person, conversation
 
 
-async def _meeting_run(session, event: Event, state: State, person: Person, cases, now, sealer: Sealer):
+async def _meeting_run(session, event: Event, state: State, person: Person, cases, now, sealer: Sealer, models=None):
     """The meeting a /meeting event is about: the coordinator's case, or the one a "ready" button names."""
-    if isinstance(event, ButtonPress) and (match := _FAMILY_READY.match(event.data) or _PLAN_READ.match(event.data)):
-        return await load_run_by_id(session, int(match.group(1)), sealer)
-    about = (isinstance(event, Command) and event.name == "meeting") or state.flow in ("meeting", "task") \
+    if isinstance(event, ButtonPress) and (match := _FAMILY_READY.match(event.data) or _PLAN_OWN.match(event.data)):
+        return await load_run_by_id(session, int(match.group(1)), sealer, models)
+    in_meeting_flow = state.flow in ("meeting", "task") or (state.flow == "plan" and state.data.get("meeting"))
+    about = (isinstance(event, Command) and event.name == "meeting") or in_meeting_flow \
         or (isinstance(event, ButtonPress) and _RUN_CASE.match(event.data))
     if not about or not person.is_coordinator:
         return None
     # Within the flow, the meeting it is about; else the case named or the only open one.
     meeting = None
-    if state.flow in ("meeting", "task") and state.data.get("meeting") and not isinstance(event, Command):
+    if in_meeting_flow and state.data.get("meeting") and not isinstance(event, Command):
         meeting = await session.get(Meeting, state.data["meeting"])
         case_id = meeting.case_id if meeting else None
     elif isinstance(event, ButtonPress) and (match := _RUN_CASE.match(event.data)):
@@ -126,7 +134,7 @@ async def _meeting_run(session, event: Event, state: State, person: Person, case
         return None
     if meeting is None:
         meeting = await meeting_to_run(session, case.id, now)
-    return await load_run(session, case, meeting, sealer) if meeting is not None else None
+    return await load_run(session, case, meeting, sealer, models) if meeting is not None else None
 
 
 async def _tasks(session, event: Event, state: State, person: Person, sealer: Sealer):
@@ -137,6 +145,35 @@ async def _tasks(session, event: Event, state: State, person: Person, sealer: Se
     if isinstance(event, Command) and event.name == "tasks":
         return await tasks_for(session, person, sealer)
     return ()
+
+
+async def _plan(session, event: Event, state: State, person: Person, cases: tuple[CaseView, ...], models, sealer: Sealer):
+    """The plan an event is about: the version a button names, or the current plan of the
+    case /plan is about (the coordinator's case, or the participant's latest case with a plan)."""
+    if isinstance(event, ButtonPress) and (match := _PLAN_BUTTON.match(event.data)):
+        return await plan_by_ref(session, match.group(1), models, sealer)
+    if state.flow == "planno" and state.data.get("ref") and not isinstance(event, Command):
+        return await plan_by_ref(session, state.data["ref"], models, sealer)
+    case_id = None
+    if isinstance(event, ButtonPress) and (match := _PLAN_CASE.match(event.data)):
+        case_id = int(match.group(1))
+    elif state.flow == "plan" and state.step == "shown" and not isinstance(event, Command):
+        case_id = state.data.get("case")
+    elif isinstance(event, Command) and event.name == "plan":
+        if person.is_coordinator:
+            only = _only_open(cases)
+            case_id = only.id if only else None
+        else:
+            rows = list(await session.scalars(select(Participant.case_id).where(Participant.person_id == person.id)
+                                              .order_by(Participant.joined_at.desc())))
+            for candidate in rows:
+                found = await current_plan(session, candidate, models, sealer)
+                if found is not None:
+                    return found
+            return None
+    if case_id is None or not any(c.id == case_id for c in cases):
+        return None
+    return await current_plan(session, case_id, models, sealer)
 
 
 def _only_open(cases: tuple[CaseView, ...]) -> CaseView | None:

@@ -69,4 +69,19 @@ async def load_results(session: AsyncSession, case: CaseView, sealer: Sealer) ->
         given[feedback.meeting_id].append(FeedbackGiven(
             person.id, person.name, participant.role, dict(feedback.scores or {}),
             sealer.open(feedback.comment) if feedback.comment else None))
-    return FeedbackResults(case, tuple((meeting_view(m), tuple(given[m.id])) for m in meetings))
+    return FeedbackResults(case, tuple((meeting_view(m), tuple(given[m.id])) for m in meetings),
+                           await goal_history(session, case.id, sealer))
+
+
+async def goal_history(session: AsyncSession, case_id: int, sealer: Sealer) -> tuple:
+    """Each plan version's goals and where they stood ("now"), dated by the meeting that made it."""
+    from bot.db.models import PlanVersion
+    from bot.storage.plan import open_content
+
+    history = []
+    for version in await session.scalars(select(PlanVersion).where(PlanVersion.case_id == case_id).order_by(PlanVersion.number)):
+        meeting = await session.get(Meeting, version.meeting_id) if version.meeting_id else None
+        goals = tuple((g.get("key") or g["text"], g["text"], g.get("now")) for g in open_content(version.content, sealer).get("goals", [])
+                      if g.get("status") != "dropped")
+        history.append((meeting.starts_at if meeting else version.created_at, goals))
+    return tuple(history)

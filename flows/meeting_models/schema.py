@@ -32,12 +32,15 @@ COORDINATOR = "coordinator"
 RECORDS = (
     "attendance", "tasks", "plan", "child_view", "child_absent_reason", "next_participants", "next_date", "feedback",
 )
+# What a step writes into the plan (flows.plan): the coordinator gets a button for each.
+PLAN_PARTS = ("goals", "goal_scales", "situation", "safety_columns", "responsibility", "views", "evaluation")
 SINGLE_TYPE_ID = "meeting"
 
 Kind = Literal["text", "choice", "scale", "columns", "network_map"]
 Turns = Literal["together", "in_turn"]
 Visibility = Literal["meeting", "coordinator", "private"]
 Record = Literal[RECORDS]  # type: ignore[valid-type]
+PlanPart = Literal[PLAN_PARTS]  # type: ignore[valid-type]
 
 
 def fault(path: str, message: str) -> PydanticCustomError:
@@ -157,6 +160,7 @@ class Step(_Strict):
     private_family_time: StrictBool = False
     prompts: tuple[Text, ...] = ()  # questions the family plans around in their own time
     records: tuple[Record, ...] = ()
+    plan: tuple[PlanPart, ...] = ()  # the parts of the plan written down at this step
 
     @model_validator(mode="after")
     def _consistent(self) -> Step:
@@ -169,6 +173,10 @@ class Step(_Strict):
             raise fault("leaves_room", "in private family time the coordinator leaves the room")
         if len(set(self.records)) != len(self.records):
             raise fault("records", "an item is listed twice")
+        if len(set(self.plan)) != len(self.plan):
+            raise fault("plan", "a part is listed twice")
+        if "goal_scales" in self.plan and "goals" not in self.plan:
+            raise fault("plan", "'goal_scales' asks the 0-10 scales of the goals: list 'goals' too")
         return self
 
     def role_part(self, role: str) -> str | None:
@@ -231,6 +239,12 @@ class MeetingType(_Strict):
     cadence: Cadence = Cadence()
     steps: tuple[Step, ...]
     questions: tuple[Question, ...] = ()
+    # Who is asked to agree to the plan besides the guardians (role "family")
+    # and those answering for an action: the young person, where the model says so.
+    child_agrees: StrictBool = False
+    # The guardians consent, before the plan is drawn up, to the organisations
+    # named in the case exchanging information for it (the SIP's consent).
+    information_consent: StrictBool = False
 
     @field_validator("steps")
     @classmethod

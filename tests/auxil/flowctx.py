@@ -74,6 +74,10 @@ class Chat:
     def press(self, action: str) -> Outcome:
         return self._run(ButtonPress(router.stamp(self.ctx.version, action), 55))
 
+    def press_unstamped(self, action: str) -> Outcome:
+        """A button that outlives a conversation (on a notice): it carries no version."""
+        return self._run(ButtonPress(f"-|{action}", 55))
+
     def msgids(self) -> list[str]:
         return [part.msgid for r in self.last.replies for part in r.parts]
 

@@ -14,7 +14,8 @@ from bot.demo import run_demo
 from bot.purge import purge_with
 
 
-async def test_demo_plays_the_journeys_and_prints_every_chat(capsys):
+async def test_demo_plays_the_journeys_and_prints_every_chat(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the plan's PDF is written where the demo runs
     assert await run_demo() == 0
     out = capsys.readouterr().out
     for person in ("Cia Lindqvist · sv", "Anna Sjöberg · da", "Lars · sv", "Aino Virtanen · fi", "Mette · da", "Jukka · fi"):
@@ -30,8 +31,14 @@ async def test_demo_plays_the_journeys_and_prints_every_chat(capsys):
     assert "Jeg er bange for" not in out.split("── Anna")[0]  # Anna's note for herself stays hers
     # The meeting: Anna's turn comes with her own notes as a cue card, in Danish.
     anna = out.split("── Anna")[1].split("── Lars")[0]
-    assert "📝" in anna and anna.count("Jeg er bange for") == 2
-    assert "Ringa skolan" in anna and "Tak, fordi du læste planen." in anna  # her task, and the plan read
+    assert "📝" in anna and anna.count("Jeg er bange for") >= 2  # her note, and her cue card at each step she speaks
+    assert "Ringa skolan" in anna and "Morgnarna ska bli lugnare" in anna  # her task, and the goal in the plan
+    # The plan: Anna agrees, Lars has read it, everyone has the PDF, Cia sees who has agreed.
+    assert "Jeg har noteret, at du er enig i planen." in anna and "Tack för att du läste planen." in out.split("── Lars")[1]
+    assert "[file: handleplan-familjen-a-sjöberg-co-v1.pdf]" in anna and "[file: plan-familjen-a-sjöberg-co-v1.pdf]" in cia_part(out)
+    assert "Anna Sjöberg: samtycker" in cia_part(out)
+    (pdf,) = tmp_path.glob("meetbot-demo-*.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF") and str(pdf) in out
     # The family group conference: Jukka leaves the room, Mette's family calls him back.
     jukka = out.split("── Jukka")[1]
     assert "Poistu hetkeksi huoneesta" in jukka and "Perhe on valmis" in jukka
@@ -42,6 +49,10 @@ async def test_demo_plays_the_journeys_and_prints_every_chat(capsys):
     # The next meeting: each reads it in their own language with a calendar file; Cia sees the answers.
     assert "[file: moede-" in anna and "[file: mote-" in out.split("── Lars")[1] and "[file: kokous-" in out.split("── Aino")[1]
     assert "Kommer: Anna Sjöberg" in cia and "Kan inte komma: Morfar Lars" in cia and "Torstaisin kello 15" in cia
+
+
+def cia_part(out: str) -> str:
+    return out.split("── Anna")[0]
 
 
 def test_models_command_lists_and_refuses(tmp_path, capsys):

@@ -44,18 +44,18 @@ async def test_purge_erases_a_closed_case_and_the_people_only_in_it(emulator, bo
 
 
 async def test_closing_takes_an_announced_meeting_out_of_the_calendars(emulator, bot):
-    from tests.e2e.test_next_meeting import announce, calendar_of, held_meeting
+    from tests.e2e.test_next_meeting import announce, calendar_of, held_meeting, is_calendar
 
     cia, (anna, lars) = await held_meeting(emulator, bot, [("Anna", "family member"), ("Lars", "network member")])
     await announce(cia)
     invitation = await anna.wait_for(lambda m: "The next meeting about" in m.text, timeout=10)
-    first = calendar_of(await anna.wait_for(lambda m: m.document is not None, timeout=10))
+    first = calendar_of(await anna.wait_for(is_calendar, timeout=10))
     await act(cia, cia.send_command("close"), contains="Close")
     before = len(anna.messages)
     await act(cia, cia.press(button(cia, "Yes, close")), contains="I have told the 2 people")
     closed = await anna.wait_for(lambda m: "Family A is now closed" in m.text, after=before, timeout=10)
     assert "will not take place" in closed.text
-    cancelled = calendar_of(await anna.wait_for(lambda m: m.document is not None, after=before, timeout=10))
+    cancelled = calendar_of(await anna.wait_for(is_calendar, after=before, timeout=10))
     assert str(cancelled["uid"]) == str(first["uid"]) and int(cancelled["sequence"]) == 1
     assert str(cancelled["status"]) == "CANCELLED"
     await act(anna, anna.press("✅ I'm coming", message=invitation), contains="cancelled")

@@ -125,7 +125,7 @@ async def test_why_the_child_is_absent_is_asked_noted_and_sealed_at_rest(emulato
         control = next(m for m in reversed(cia.bot_messages) if any(b.text == "📝 Add a task" for row in m.buttons for b in row))
         await act(cia, cia.press("⏹ End the meeting", message=control), contains="End the meeting now?")
         await act(cia, cia.press("Yes, end the meeting"), contains="The meeting has ended")
-        plan = await anna.wait_for(lambda m: "The plan from the meeting" in m.text, timeout=10)
+        plan = await anna.wait_for(lambda m: "The plan for Family A" in m.text, timeout=10)
         assert "The child was not at the meeting: Kim has a fever <today>" in plan.text
 
 

@@ -30,7 +30,7 @@ async def add_task(cia, control, what, owners, when="In a week"):
     return await cia.wait_for(lambda m: any(b.text == "📝 Add a task" for row in m.buttons for b in row), after=before, timeout=10)
 
 
-async def test_a_task_is_written_down_accepted_and_the_plan_read(emulator, bot):
+async def test_a_task_is_written_down_accepted_and_the_plan_agreed_or_not(emulator, bot):
     cia, anna, lars, control = await running_meeting(emulator, bot)
     control = await add_task(cia, control, "Grandma <Eva> takes Kim to football & back", ["Anna", "Lars"])
     notice = await anna.wait_for(lambda m: "A task for you" in m.text, timeout=10)
@@ -43,12 +43,18 @@ async def test_a_task_is_written_down_accepted_and_the_plan_read(emulator, bot):
 
     await act(cia, cia.press("⏹ End the meeting", message=control), contains="End the meeting now?")
     await act(cia, cia.press("Yes, end the meeting"), contains="The meeting has ended")
-    plan = await anna.wait_for(lambda m: "The plan from the meeting" in m.text, timeout=10)
-    assert "Grandma <Eva> takes Kim to football & back – Anna ✓, Lars" in plan.text
-    await act(anna, anna.press("✅ I have read the plan", message=plan), contains="Thank you for reading")
-    await cia.wait_for(lambda m: "Anna has read the plan" in m.text, timeout=10)
-    status = await act(cia, cia.send_command("meeting"), contains="Have read the plan")
-    assert "Have read the plan: Anna" in status.text and "Not yet: Lars" in status.text
+    plan = await anna.wait_for(lambda m: "The plan for Family A" in m.text, timeout=10)
+    assert "Grandma <Eva> takes Kim to football & back – Anna; Lars" in plan.text
+    assert plan.raw.get("has_protected_content")  # it cannot be forwarded or saved
+    # Anna is a guardian, Lars answers for an action: both are asked to agree.
+    await act(anna, anna.press("✅ I agree", message=plan), contains="you agree")
+    await cia.wait_for(lambda m: "Anna agrees to the plan" in m.text, timeout=10)
+    lars_plan = await lars.wait_for(lambda m: "The plan for Family A" in m.text, timeout=10)
+    await act(lars, lars.press("✋ I do not agree", message=lars_plan), contains="what do you not agree with")
+    await act(lars, lars.send_text("Football is on Wednesdays, not Tuesdays"), contains="passed it on")
+    await cia.wait_for(lambda m: "Lars does not agree" in m.text and "Wednesdays" in m.text, timeout=10)
+    status = await act(cia, cia.send_command("plan"), contains="Agreement")
+    assert "Anna: agrees" in status.text and "Lars: does not agree" in status.text and "Wednesdays" in status.text
 
 
 async def test_owners_report_between_meetings_and_only_owners_can(emulator, bot):

@@ -85,7 +85,9 @@ def test_guide_meeting_follows_the_sip_routine():
     assert "confidentiality" in mt.step("introduction").title
     assert set(mt.step("family_story").speakers) == {"child", "family"}
     assert mt.step("professionals").speakers == ("professional",)
-    assert set(mt.step("summary").records) == {"child_view", "child_absent_reason", "next_participants"}
+    assert set(mt.step("summary").records) == {"child_absent_reason", "next_participants"}
+    assert mt.step("summary").plan == ("views",)  # the child's and the guardians' views, in their own words
+    assert "responsibility" in mt.step("dialogue").plan and "goals" in mt.step("dialogue").plan and mt.child_agrees
     assert set(mt.step("follow_up").records) == {"next_date", "plan"}
     assert "What has happened since the last meeting?" in texts(mt.questions_for("family"))
     professional = " ".join(texts(mt.questions_for("professional")))
@@ -321,6 +323,15 @@ BROKEN = [
     pytest.param(
         "systemic.toml", SYSTEMIC.replace("default_visibility = \"meeting\"", "default_visibility = \"meeting\"\nprofessionals_only = true"),
         ["meeting_types[0].participants: a professionals-only meeting cannot invite 'family'"], id="professionals-only-with-family",
+    ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC.replace('plan = ["goals", "views"]', 'plan = ["goals", "wishes"]'),
+        ["systemic.toml: meeting_types[0].steps[5].plan[1]: Input should be 'goals'"], id="unknown-plan-part",
+    ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC.replace('plan = ["goals", "views"]', 'plan = ["goal_scales", "views"]'),
+        ["systemic.toml: meeting_types[0].steps[5].plan: 'goal_scales' asks the 0-10 scales of the goals: list 'goals' too"],
+        id="scales-without-goals",
     ),
     pytest.param(
         "systemic.toml", SYSTEMIC + '\n[translations.de]\n"Systemic meeting" = "Systemisches Treffen"\n',

@@ -125,25 +125,3 @@ def test_pause_and_continue_tell_everyone():
     assert out.changes[0].progress["paused"] is True and "paused" in chat.said_to(400)
     out = chat.press("meeting:resume")
     assert out.changes[0].progress["paused"] is False and "Now:" in chat.said_to(400)
-
-
-def test_the_childs_view_and_who_comes_next_time_go_into_the_plan():
-    chat = run_chat(model="sip_follow_up", present=[2, 3, 4], absent_reason=None)
-    chat.command("meeting")
-    chat.press("meeting:start")
-    meeting_type = chat.ctx.models.get("sip_follow_up").meeting_type("meeting")
-    summing_up = next(i for i, s in enumerate(meeting_type.steps) if "child_view" in s.records)
-    for _ in range(summing_up):
-        chat.press("meeting:next")
-    assert "meeting:view" in chat.actions() and "meeting:nextpeople" in chat.actions()
-    chat.press("meeting:view")
-    out = chat.text("Kim wants to keep the football; the parents agree to the home visits")
-    assert out.changes[0].progress["views"].startswith("Kim wants")
-    chat.press("meeting:nextpeople")
-    chat.press("meeting:np:4")  # Lars will not come next time
-    chat.press("meeting:npdone")
-    assert chat.ctx.meeting_run.progress["next_people"] == [2, 3]
-    chat.press("meeting:end")
-    out = chat.press("meeting:endyes")
-    plan = repr([r for r in out.replies if r.chat_id == 200])
-    assert "Kim wants to keep the football" in plan and "Next time" in plan
