@@ -103,7 +103,8 @@ def _new_draft(ctx: Context, plan: NextMeetingPlan, *, note: T | None = None) ->
 def _default_invited(ctx: Context, plan: NextMeetingPlan, type_id: str) -> list[int]:
     """Everyone whose role takes part in this kind of meeting; or, if the last
     meeting noted who takes part next time, those of them."""
-    roles = _model(ctx, plan).meeting_type(type_id).participants
+    meeting_type = _model(ctx, plan).meeting_type(type_id)
+    roles = set(meeting_type.participants) - set(meeting_type.on_request)  # those asked for are ticked by hand
     eligible = [p.person_id for p in plan.people if p.role in roles]
     if plan.next_people is not None:
         chosen = [pid for pid in eligible if pid in plan.next_people]
@@ -140,6 +141,8 @@ def draft_message(ctx: Context, plan: NextMeetingPlan, state: State) -> Reply:
             parts.append(_("<i>Suggested date.</i> {reason}", reason=suggestion.reason))
     if plan.next_people is not None:
         parts.append(_("At the last meeting you noted who takes part next time; they are chosen."))
+    if meeting_type.on_request_note is not None:
+        parts.append(T(meeting_type.on_request_note))
     parts.append(_("Everyone invited gets the invitation in their own language, with a file for their phone's calendar, "
                    "and can answer whether they can come."))
     buttons = [[Button(_("📅 Change date"), "next:edit:date"), Button(_("🕑 Change time"), "next:edit:time")],

@@ -47,6 +47,13 @@ def _type(ctx: Context, run: MeetingRun):
     return ctx.models.get(run.case.model_id).meeting_type(run.meeting.meeting_type)
 
 
+def expected(ctx: Context, run: MeetingRun) -> list[Attendee]:
+    """Those whose role this kind of meeting invites: a professionals-only
+    meeting lists no family in its attendance and asks for no absent child."""
+    roles = set(_type(ctx, run).participants)
+    return [p for p in run.people if p.role in roles]
+
+
 def _present(run: MeetingRun) -> list[Attendee]:
     here = set(run.progress.get("present", []))
     return [p for p in run.people if p.person_id in here]
@@ -103,13 +110,17 @@ def control_message(ctx: Context, run: MeetingRun, *, edit: int | None = None, n
     step_index = run.progress.get("step")
     if step_index is None:
         here = set(run.progress.get("present", []))
+        attending = expected(ctx, run)
         lines = tuple(_("{mark} {name} ({role})", mark="✅" if p.person_id in here else "▫", name=p.name, role=role_name(p.role))
-                      for p in run.people)
+                      for p in attending)
         parts.append(_("<b>Who is here?</b> Tap a name to mark them present or not.\n{people}", people=Lines(lines)))
         if not run.people:
             parts.append(_("Nobody has joined this case yet. You can still run the meeting and note what is agreed."))
+        if meeting_type.professionals_only:
+            parts.append(_("Only the professionals take part in this meeting. When it ends, the family is told it was held "
+                           "and what was decided."))
         buttons += [[Button(_("{mark} {name}", mark="✅" if p.person_id in here else "▫", name=p.name), f"meeting:att:{p.person_id}")]
-                    for p in run.people]
+                    for p in attending]
         buttons.append([Button(_("▶ Start the meeting"), "meeting:start")])
     else:
         step = meeting_type.steps[step_index]
@@ -173,12 +184,12 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         case ["att", person_id] if person_id.isdigit() and step_index is None:
             here = list(progress.get("present", []))
             pid = int(person_id)
-            if pid not in {p.person_id for p in run.people}:
+            if pid not in {p.person_id for p in expected(ctx, run)}:
                 return None
             here = [p for p in here if p != pid] if pid in here else here + [pid]
             return _moved(ctx, run, {**progress, "present": here}, message_id)
         case ["start"] if step_index is None:
-            missing = [p for p in run.people if p.role == "child" and p.person_id not in progress.get("present", [])]
+            missing = [p for p in expected(ctx, run) if p.role == "child" and p.person_id not in progress.get("present", [])]
             if missing and not progress.get("absent_reason"):
                 names = ", ".join(p.name for p in missing)
                 return outcome(State(FLOW, "reason", {"meeting": run.meeting.id}), reply(_(
@@ -239,6 +250,7 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         case ["endyes"] if step_index is not None:
             snapshot, version = plan_flow.new_version(ctx, run)
             notices = [_notice(p, _("The meeting has ended. Thank you for taking part.")) for p in _present(run)]
+            notices += family_informed(ctx, run)  # before the plan, which says what was decided
             notices += plan_flow.sent_to_everyone(ctx, snapshot, _("Here is the plan from the meeting. "
                                                                     "It is in the PDF too, to keep."))
             notices += _feedback_invitations(ctx, run)
@@ -248,6 +260,17 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
             return outcome(IDLE, ended, *notices,
                            changes=[UpdateMeeting(run.meeting.id, progress, status="ended"), version])
     return None
+
+
+def family_informed(ctx: Context, run: MeetingRun) -> list[Reply]:
+    """After a professionals-only meeting the family hears that it was held
+    (the model's own words, in each one's language); the plan that follows
+    says what was decided."""
+    meeting_type = _type(ctx, run)
+    if not meeting_type.professionals_only or meeting_type.inform_family is None:
+        return []
+    title = _("<b>{meeting}</b> – {when}", meeting=T(meeting_type.name), when=Moment(run.meeting.starts_at, run.case.timezone))
+    return [_notice(p, title, T(meeting_type.inform_family)) for p in run.people if p.role == "family"]
 
 
 def _feedback_invitations(ctx: Context, run: MeetingRun) -> list[Reply]:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.db.models import OutboxMessage
 from bot.delivery.render import MAX_CAPTION, RENDERING
+from bot.delivery.sealed import seal_row
 from bot.i18n import render
 from bot.storage.plan import plan_by_ref
 from bot.storage.sealing import Sealer
@@ -114,9 +115,10 @@ class DocumentWorker:
                     values = {"status": "failed", "last_error": f"pdf: {type(exc).__name__}"[:200], "payload": None}
                 else:
                     caption = render(_("📄 The plan for {case}, version {n}", case=plan.case.pseudonym, n=plan.number), language)
-                    values = {"status": "pending", "blob": blob, "payload": {
+                    drawn_row = seal_row(OutboxMessage(blob=blob, payload={
                         "filename": filename(plan, language), "caption": caption[:MAX_CAPTION], "parse_mode": "HTML",
-                        "protect_content": True}}
+                        "protect_content": True}), self.sealer)  # sealed at rest like every other outgoing file
+                    values = {"status": "pending", "blob": drawn_row.blob, "payload": drawn_row.payload}
             async with self.sessionmaker() as session, session.begin():
                 result = await session.execute(update(OutboxMessage).where(
                     OutboxMessage.id == row_id, OutboxMessage.status == RENDERING).values(**values))

@@ -233,6 +233,11 @@ class MeetingType(_Strict):
     participants: Roles
     professionals_only: StrictBool = False
     inform_family: Text | None = None
+    # Roles that take part only when someone asks for them, so not invited by
+    # default: the talk with the child is held without the place's staff
+    # unless the child asks for their contact person (SEL § 70, stk. 2).
+    on_request: Annotated[tuple[StrictStr, ...], AfterValidator(_roles(coordinator=False, non_empty=False))] = ()
+    on_request_note: Text | None = None  # what the coordinator is told when inviting
     prep_opens_days: Days = 7
     max_reminders: Days = 2
     default_visibility: Visibility = "meeting"
@@ -264,6 +269,12 @@ class MeetingType(_Strict):
                     raise fault(f"steps[{i}].{field}", self._not_invited(stray[0]))
             if step.private_family_time and "professional" in self.participants and "professional" not in step.leaves_room:
                 raise fault(f"steps[{i}].leaves_room", "in private family time the professionals leave the room")
+        if stray := [r for r in self.on_request if r not in self.participants]:
+            raise fault("on_request", self._not_invited(stray[0]))
+        if self.on_request and set(self.on_request) == set(self.participants):
+            raise fault("on_request", "leave at least one role invited by default")
+        if (self.on_request_note is None) != (not self.on_request):
+            raise fault("on_request_note", "on_request and on_request_note go together: say who asks for whom")
         for i, question in enumerate(self.questions):
             if stray := [r for r in question.roles if r not in self.participants]:
                 raise fault(f"questions[{i}].roles", self._not_invited(stray[0]))
@@ -354,7 +365,7 @@ class MeetingModel(_Strict):
                 yield (), key, value
         for i, meeting_type in enumerate(self.meeting_types):
             table, prefix = ("meeting_types", i), f"meeting_types.{meeting_type.id}"
-            for key in ("name", "purpose", "inform_family"):
+            for key in ("name", "purpose", "inform_family", "on_request_note"):
                 if (value := getattr(meeting_type, key)) is not None:
                     yield table, f"{prefix}.{key}", value
             for j, step in enumerate(meeting_type.steps):

@@ -62,6 +62,21 @@ def test_who_takes_part_next_time_and_a_professionals_only_meeting_choose_the_in
     assert c.ctx.state.data["invited"] == [5]  # the meeting of the professionals
 
 
+def test_the_talk_with_the_child_invites_no_staff_from_the_place_unless_ticked():
+    danish = case(model_id="danish_series")
+    c = Chat(ctx(person=coordinator(), coordinated_cases=(danish,),
+                 next_plan=plan(case=danish, history=(MeetingView(1, "statusmode", NOW - timedelta(days=2), None, "ended"),))))
+    c.command("next")
+    c.press("next:edit:type")
+    out = c.press("next:type:bornesamtale")
+    assert c.ctx.state.data["invited"] == [3]  # Kim; not Aino from the place
+    assert "unless the child asks for their contact person" in repr(out.replies)
+    c.press("next:edit:who")
+    c.press("next:inv:5")  # Kim asked for Aino
+    c.press("next:invdone")
+    assert c.ctx.state.data["invited"] == [3, 5]
+
+
 def test_only_the_coordinator_of_the_open_case_plans_it():
     participant = Chat(ctx(person=PersonView(2, "Anna", False, "en")))
     assert "Only the coordinator" in participant.command("next").replies[0].parts[0].msgid
