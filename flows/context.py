@@ -249,6 +249,7 @@ class MeetingRun:
     previous_plan: PlanSnapshot | None = None  # the case's plan so far: this meeting starts from it
     views: tuple[PlanViewEntry, ...] = ()  # the views noted at this meeting
     consents: tuple[ConsentView, ...] = ()  # the guardians' answers on exchanging information
+    coming: tuple[MeetingView, ...] = ()  # the case's other planned meetings still ahead, soonest first
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,7 @@ class NextMeetingPlan:
     upcoming: MeetingView | None = None  # the next planned meeting, if any
     invited: tuple[Invitee, ...] = ()  # with their answers, once `upcoming` is announced
     next_people: tuple[int, ...] | None = None  # "who takes part next time", noted at the last meeting
+    coming: tuple[MeetingView, ...] = ()  # every planned meeting still ahead, soonest first (a series)
 
 
 @dataclass(frozen=True)

@@ -83,15 +83,33 @@ def _model(ctx: Context, plan: NextMeetingPlan):
 # ---- the draft ------------------------------------------------------------------------
 
 
-def _new_draft(ctx: Context, plan: NextMeetingPlan, *, note: T | None = None) -> Outcome:
+def _series(plan: NextMeetingPlan) -> tuple[MeetingView, ...]:
+    """The case's meetings held and planned, oldest first: the next one follows them all."""
+    return tuple(sorted((*plan.history, *plan.coming), key=lambda m: (m.starts_at, m.id)))
+
+
+def suggested_type(model, plan: NextMeetingPlan) -> str:
+    """The kind of meeting that comes next: the one the last meeting's model
+    names as following it (a statusmøde after the indskrivningssamtale), else
+    another of the same kind."""
+    series = _series(plan)
+    if not series:
+        return model.meeting_types[0].id
+    last = model.meeting_type(series[-1].meeting_type)
+    return last.next_type or last.id
+
+
+def _new_draft(ctx: Context, plan: NextMeetingPlan, *, note: T | None = None, fresh: bool = False) -> Outcome:
+    """`fresh`: another meeting besides those already planned (a series)."""
     model = _model(ctx, plan)
-    upcoming = plan.upcoming
+    upcoming = None if fresh else plan.upcoming
     if upcoming is not None:  # planned but never announced: offer it as it is
         type_id, starts_at, place = upcoming.meeting_type, upcoming.starts_at, upcoming.place
     else:
-        type_id = plan.history[-1].meeting_type if plan.history else model.meeting_types[0].id
-        starts_at = suggest(model.meeting_type(type_id), plan.history, ctx.now, plan.case.timezone).starts_at
-        place = plan.history[-1].place if plan.history else None
+        type_id = suggested_type(model, plan)
+        starts_at = suggest(model.meeting_type(type_id), _series(plan), ctx.now, plan.case.timezone).starts_at
+        series = _series(plan)
+        place = series[-1].place if series else None
     local = starts_at.astimezone(_zone(plan))
     data = {"case": plan.case.id, "meeting": upcoming.id if upcoming else None, "type": type_id,
             "date": local.date().isoformat(), "time": local.strftime("%H:%M"), "place": place,
@@ -136,11 +154,13 @@ def draft_message(ctx: Context, plan: NextMeetingPlan, state: State) -> Reply:
     if data.get("meeting"):
         parts.append(_("This meeting was planned when the case was created. Check it, then send it to everyone."))
     else:
-        suggestion = suggest(meeting_type, plan.history, ctx.now, plan.case.timezone)
+        suggestion = suggest(meeting_type, _series(plan), ctx.now, plan.case.timezone)
         if suggestion.starts_at == starts_at:
             parts.append(_("<i>Suggested date.</i> {reason}", reason=suggestion.reason))
     if plan.next_people is not None:
         parts.append(_("At the last meeting you noted who takes part next time; they are chosen."))
+    if others := [m for m in plan.coming if m.id != data.get("meeting")]:
+        parts.append(_coming_lines(ctx, plan, others))
     if meeting_type.on_request_note is not None:
         parts.append(T(meeting_type.on_request_note))
     parts.append(_("Everyone invited gets the invitation in their own language, with a file for their phone's calendar, "
@@ -210,10 +230,26 @@ def _board_message(ctx: Context, plan: NextMeetingPlan) -> Reply:
         _("🗓 <b>Another time would suit better:</b> {names}", names=Lines(other, sep="; ") if other else _("nobody")),
         _("⏳ <b>Not answered yet:</b> {names}", names=names(groups[None])),
     ]
-    return reply(*parts, buttons=[
+    others = [m for m in plan.coming if m.id != meeting.id]
+    if others:
+        parts.append(_coming_lines(ctx, plan, others))
+    buttons = [
         [Button(_("📅 Move the meeting"), "next:move"), Button(_("📍 Change the place"), "next:place")],
         [Button(_("❌ Cancel the meeting"), "next:cancel")],
-    ])
+    ]
+    buttons += [[Button(_("👉 {meeting}, {when}", meeting=T(_model(ctx, plan).meeting_type(m.meeting_type).name),
+                          when=Moment(m.starts_at, plan.case.timezone, "short_date")), f"next:show:{m.id}")] for m in others]
+    buttons.append([Button(_("➕ Plan one more meeting"), "next:another")])
+    return reply(*parts, buttons=buttons)
+
+
+def _coming_lines(ctx: Context, plan: NextMeetingPlan, meetings) -> T:
+    model = _model(ctx, plan)
+    lines = tuple((_("{meeting}: {when}", meeting=T(model.meeting_type(m.meeting_type).name), when=Moment(m.starts_at, plan.case.timezone))
+                   if m.ref else
+                   _("{meeting}: {when} (not sent yet)", meeting=T(model.meeting_type(m.meeting_type).name),
+                     when=Moment(m.starts_at, plan.case.timezone))) for m in meetings)
+    return _("<b>Also planned:</b>\n{meetings}", meetings=Lines(lines))
 
 
 # ---- events ---------------------------------------------------------------------------------
@@ -243,6 +279,13 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
     if plan is None:
         return outcome(IDLE, reply(_("This case is closed, or it is not yours to plan.")))
     step, data = ctx.state.step, ctx.state.data
+    if step == "board" and len(action) == 2 and action[0] == "show" and action[1].isdigit():
+        # The storage side focused the plan on that meeting, if it is one of this case's ahead.
+        if plan.upcoming is None or plan.upcoming.id != int(action[1]):
+            return overview(ctx, note=_("The meeting has changed in the meantime. Here is how it stands now:"))
+        return overview(ctx)
+    if step == "board" and action == ["another"]:
+        return _new_draft(ctx, plan, fresh=True)
     if step in ("board", "move_date", "move_time", "move_confirm", "new_place", "place_confirm", "cancel_confirm"):
         if not _announced_still(ctx, plan):
             return overview(ctx, note=_("The meeting has changed in the meantime. Here is how it stands now:"))
@@ -270,7 +313,7 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         case "who", ["invdone"]:
             return _back_to_draft(ctx, plan, data)
         case "type", ["type", type_id] if any(t.id == type_id for t in _model(ctx, plan).meeting_types):
-            starts_at = suggest(_model(ctx, plan).meeting_type(type_id), plan.history, ctx.now, plan.case.timezone).starts_at
+            starts_at = suggest(_model(ctx, plan).meeting_type(type_id), _series(plan), ctx.now, plan.case.timezone).starts_at
             local = starts_at.astimezone(_zone(plan))
             return _back_to_draft(ctx, plan, {**data, "type": type_id, "date": local.date().isoformat(),
                                               "time": local.strftime("%H:%M"), "invited": _default_invited(ctx, plan, type_id)})

@@ -220,6 +220,13 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
             progress["paused"] = False
             return _go_to(ctx, run, progress, step_index, message_id, again=True)
         case ["end"] if step_index is not None:
+            if meeting_type.agree_next and not any(m.meeting_type == meeting_type.id for m in run.coming):
+                # "Aftal altid næste statusmøde": ending without the next one is a choice, not a slip.
+                return outcome(ctx.state, reply(
+                    _("No next {meeting} is planned yet. The next one is always agreed before this meeting ends. "
+                      "Plan it now, or end the meeting without it?", meeting=T(meeting_type.name)),
+                    buttons=[[Button(_("📅 Plan the next meeting"), "meeting:nextdate")],
+                             [Button(_("End without a next one"), "meeting:endyes"), Button(_("No, go on"), "meeting:stay")]]))
             return outcome(ctx.state, reply(_("End the meeting now? Everyone will be told it has ended."), buttons=[[
                 Button(_("Yes, end the meeting"), "meeting:endyes"), Button(_("No, go on"), "meeting:stay")]]))
         case ["stay"]:

@@ -238,6 +238,11 @@ class MeetingType(_Strict):
     # unless the child asks for their contact person (SEL § 70, stk. 2).
     on_request: Annotated[tuple[StrictStr, ...], AfterValidator(_roles(coordinator=False, non_empty=False))] = ()
     on_request_note: Text | None = None  # what the coordinator is told when inviting
+    # The series: the kind of meeting that usually comes next (/next suggests
+    # it), and whether the next one of this kind is always agreed before the
+    # meeting ends ("Aftal altid næste statusmøde").
+    next_type: Id | None = None
+    agree_next: StrictBool = False
     prep_opens_days: Days = 7
     max_reminders: Days = 2
     default_visibility: Visibility = "meeting"
@@ -337,6 +342,10 @@ class MeetingModel(_Strict):
                     f"meeting_types[{i}].participants",
                     f"role {stray[0]!r} is not among the model's roles ({', '.join(self.roles)})",
                 )
+            if meeting_type.next_type is not None and meeting_type.next_type not in {t.id for t in self.meeting_types}:
+                raise fault(f"meeting_types[{i}].next_type",
+                            f"no meeting type {meeting_type.next_type!r} in this model "
+                            f"(types: {', '.join(t.id for t in self.meeting_types)})")
         texts = set(self.msgids())
         for language, translated in self.translations.items():
             if language not in LANGUAGE_NAMES:

@@ -1,6 +1,7 @@
 """/next and the answers to an announced meeting, without a database or Telegram."""
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from flows.context import (
     InvitationView,
@@ -131,3 +132,54 @@ def test_another_time_asks_what_would_suit_and_a_stranger_is_refused():
     stranger = Chat(ctx(person=PersonView(8, "Eve", False, "en")))
     out = stranger._run(ButtonPress("-|rsvp:yes:REF9:1", 55))
     assert "does not work here" in out.toast.msgid and not out.changes
+
+
+def danish_chat(**overrides) -> Chat:
+    danish = case(model_id="danish_series")
+    return Chat(ctx(person=coordinator(), coordinated_cases=(danish,), next_plan=plan(case=danish, **overrides)))
+
+
+def test_after_the_moving_in_talk_the_next_suggestion_is_a_status_meeting_about_a_week_later():
+    moved_in = MeetingView(1, "indskrivningssamtale", NOW - timedelta(days=1), "Stedet", "ended")
+    c = danish_chat(history=(moved_in,))
+    out = c.command("next")
+    data = c.ctx.state.data
+    assert data["type"] == "statusmode"
+    days = (datetime.fromisoformat(data["date"]).date() - moved_in.starts_at.date()).days
+    assert 5 <= days <= 7  # a week after, or the Friday before a weekend
+    assert "The model says every {n} day." in repr(out.replies)
+
+
+def test_a_series_plans_one_more_meeting_besides_the_announced_one():
+    status = MeetingView(2, "statusmode", NOW + timedelta(days=5), "Stedet", "planned", "ref-status", 0)
+    c = danish_chat(history=(MeetingView(1, "indskrivningssamtale", NOW - timedelta(days=2), "Stedet", "ended"),),
+                    upcoming=status, coming=(status,), invited=PEOPLE[:2])
+    out = c.command("next")
+    assert c.ctx.state.step == "board" and "next:another" in c.actions()
+    out = c.press("next:another")
+    assert c.ctx.state.step == "draft" and c.ctx.state.data["meeting"] is None
+    assert c.ctx.state.data["type"] == "statusmode"  # the one after the announced status meeting
+    assert datetime.fromisoformat(c.ctx.state.data["date"]).date() > status.starts_at.date()
+    assert "Also planned" in repr(out.replies) and "Status meeting" in repr(out.replies)
+    c.press("next:edit:type")
+    c.press("next:type:bornesamtale")
+    out = c.press("next:send")
+    announce = next(ch for ch in out.changes if isinstance(ch, AnnounceMeeting))
+    assert announce.meeting_id is None and announce.meeting_type == "bornesamtale" and announce.invited == (3,)
+    assert [r.chat_id for r in out.replies if r.chat_id] == [300] and out.replies[-1].calendar is not None
+
+
+def test_the_board_offers_each_other_meeting_of_the_series():
+    status = MeetingView(2, "statusmode", NOW + timedelta(days=5), "Stedet", "planned", "ref-status", 0)
+    talk = MeetingView(3, "bornesamtale", NOW + timedelta(days=3), None, "planned", None, 0)
+    c = danish_chat(upcoming=status, coming=(talk, status), invited=PEOPLE[:2])
+    out = c.command("next")
+    assert "next:show:3" in c.actions() and "next:show:2" not in c.actions()
+    assert "(not sent yet)" in repr(out.replies)
+    c.ctx = replace(c.ctx, next_plan=replace(c.ctx.next_plan, upcoming=talk, invited=()))  # as the storage focuses it
+    out = c.press("next:show:3")
+    assert c.ctx.state.step == "draft" and c.ctx.state.data["meeting"] == 3 and c.ctx.state.data["type"] == "bornesamtale"
+    forged = danish_chat(upcoming=status, coming=(talk, status), invited=PEOPLE[:2])
+    forged.command("next")
+    out = forged.press("next:show:99")  # not a meeting of this case: the storage kept the focus
+    assert forged.ctx.state.step == "board" and "changed in the meantime" in repr(out.replies)

@@ -170,3 +170,28 @@ def test_a_meeting_with_the_family_sends_no_inform_family_text():
     chat.press("meeting:end")
     chat.press("meeting:endyes")
     assert "had a meeting without you" not in chat.said_to(200)
+
+
+def test_ending_a_status_meeting_without_the_next_one_asks_the_coordinator_to_confirm():
+    chat = danish_run("statusmode", present=[2, 3, 5])
+    chat.command("meeting")
+    chat.press("meeting:start")
+    out = chat.press("meeting:end")
+    assert "No next {meeting} is planned yet" in repr(out.replies) and not out.changes
+    assert {"meeting:nextdate", "meeting:endyes", "meeting:stay"} <= set(chat.actions())
+    from flows.context import MeetingView
+    from tests.auxil.flowctx import NOW
+    from datetime import timedelta
+
+    planned = MeetingView(2, "statusmode", NOW + timedelta(days=9), "Rådhuset", "planned", "ref", 0)
+    chat.ctx = replace(chat.ctx, meeting_run=replace(chat.ctx.meeting_run, coming=(planned,)))
+    out = chat.press("meeting:end")
+    assert "End the meeting now?" in repr(out.replies)
+
+
+def test_a_talk_with_the_child_ends_without_asking_for_a_next_one():
+    chat = danish_run("bornesamtale", present=[3])
+    chat.command("meeting")
+    chat.press("meeting:start")
+    out = chat.press("meeting:end")
+    assert "End the meeting now?" in repr(out.replies)
