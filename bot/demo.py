@@ -332,9 +332,9 @@ async def run_demo(keep_database: str | None = None) -> int:
         for person in people:
             print(render_chat(person))
             print()
-        if keep_database:
-            print(f"The demo's database is kept in {path}; its encryption key is in {path}.key.")
         saved = save_plan_pdf(people[0], path.parent if keep_database else Path.cwd())
         if saved is not None:
             print(f"The plan's PDF (the coordinator's copy): {saved}")
+        if keep_database:
+            print(f"The demo's database is kept in {path}; its encryption key is in {path}.key.")
     return 0

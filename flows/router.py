@@ -37,7 +37,7 @@ UNSTAMPED = "-"
 # Flows that hold a conversation, by the name stored in the state.
 FLOWS = {m.FLOW: m for m in (
     joining, setup, coordinating, forgetting, preparing, prep_overview, running, tasks, tasks.OwnerFlow, closing,
-    feedback, feedback_results, next_meeting, invitations, plan, plan.AnswerFlow, common.LanguageFlow,
+    feedback, feedback_results, next_meeting, invitations, common.LanguageFlow, plan, plan.AnswerFlow,
 )}
 
 

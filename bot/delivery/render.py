@@ -109,8 +109,7 @@ def outbox_rows(reply: Reply, chat_id: int, language: str, version: int, now,
         row.broadcast_ref = reply.broadcast
         if reply.protect_content and row.payload is not None:
             row.payload = {**row.payload, "protect_content": True}
-    # A PDF still to be drawn holds only its plan's reference; the worker seals what it draws.
-    return [row if row.status == RENDERING else seal_row(row, sealer) for row in rows]
+    return [seal_row(row, sealer) for row in rows]
 
 
 RENDERING = "render"  # an outbox row whose document is still to be drawn (bot.documents.worker)

@@ -19,10 +19,16 @@ SEALED = "sealed"
 def seal_row(row: OutboxMessage, sealer: Sealer | None) -> OutboxMessage:
     if sealer is None or not sealer.active:
         return row
-    if row.payload is not None:
-        row.payload = {SEALED: sealer.seal(json.dumps(row.payload, ensure_ascii=False))}
+    row.payload = sealed_payload(row.payload, sealer)
     row.blob = sealer.seal_bytes(row.blob)
     return row
+
+
+def sealed_payload(payload: dict | None, sealer: Sealer) -> dict | None:
+    """A row's parameters as they are stored: sealed when a key is set."""
+    if payload is None or not sealer.active:
+        return payload
+    return {SEALED: sealer.seal(json.dumps(payload, ensure_ascii=False))}
 
 
 def opened(row: OutboxMessage, sealer: Sealer) -> tuple[dict, bytes | None]:

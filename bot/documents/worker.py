@@ -18,12 +18,12 @@ import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-from sqlalchemy import select, update
+from sqlalchemy import null, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.db.models import OutboxMessage
 from bot.delivery.render import MAX_CAPTION, RENDERING
-from bot.delivery.sealed import seal_row
+from bot.delivery.sealed import opened, sealed_payload
 from bot.i18n import render
 from bot.storage.plan import plan_by_ref
 from bot.storage.sealing import Sealer
@@ -93,7 +93,7 @@ class DocumentWorker:
                                               .order_by(OutboxMessage.id).limit(BATCH)))
             work, plans = [], {}
             for row in rows:
-                payload = dict(row.payload or {})
+                payload, _file = opened(row, self.sealer)  # sealed like every outbox row when a key is set
                 ref = payload.get("plan", "")
                 if ref not in plans:
                     plans[ref] = await plan_by_ref(session, ref, self.models, self.sealer)
@@ -103,7 +103,7 @@ class DocumentWorker:
         for row_id, payload, plan in work:
             language = payload.get("language", "en")
             if plan is None:  # the case or the version was erased meanwhile: nothing to send
-                values = {"status": "failed", "last_error": "plan erased", "payload": None}
+                values = {"status": "failed", "last_error": "plan erased", "payload": null()}
             else:
                 try:
                     key = (plan.ref, language)
@@ -112,13 +112,12 @@ class DocumentWorker:
                     blob = drawn[key]
                 except Exception as exc:  # never a stuck queue: the text of the plan has gone out already
                     log.exception("drawing plan %s failed", plan.number)
-                    values = {"status": "failed", "last_error": f"pdf: {type(exc).__name__}"[:200], "payload": None}
+                    values = {"status": "failed", "last_error": f"pdf: {type(exc).__name__}"[:200], "payload": null()}
                 else:
                     caption = render(_("📄 The plan for {case}, version {n}", case=plan.case.pseudonym, n=plan.number), language)
-                    drawn_row = seal_row(OutboxMessage(blob=blob, payload={
+                    values = {"status": "pending", "blob": self.sealer.seal_bytes(blob), "payload": sealed_payload({
                         "filename": filename(plan, language), "caption": caption[:MAX_CAPTION], "parse_mode": "HTML",
-                        "protect_content": True}), self.sealer)  # sealed at rest like every other outgoing file
-                    values = {"status": "pending", "blob": drawn_row.blob, "payload": drawn_row.payload}
+                        "protect_content": True}, self.sealer)}
             async with self.sessionmaker() as session, session.begin():
                 result = await session.execute(update(OutboxMessage).where(
                     OutboxMessage.id == row_id, OutboxMessage.status == RENDERING).values(**values))

@@ -43,8 +43,9 @@ async def test_ids_are_never_reused_and_earlier_erasures_leave_no_ids_behind(dat
         case = Case(pseudonym="F", coordinator_id=cia.id, model_id="systemic", timezone="Europe/Oslo", created_at=now)
         session.add(case)
         await session.flush()
-        # Only the columns of that revision (later ones add more).
-        await session.execute(insert(Participant.__table__).values(case_id=case.id, person_id=anna.id, role="family", joined_at=now))
+        # Only the columns there were at 0007 (a later migration adds more).
+        await session.execute(insert(Participant.__table__).values(case_id=case.id, person_id=anna.id, role="family",
+                                                                   joined_at=now))
         gone = anna.id + 1  # someone erased before the migration, under the old code
         session.add(Meeting(case_id=case.id, meeting_type="meeting", starts_at=now, status="ended", created_at=now,
                             progress={"present": [anna.id, gone], "read": [gone], "step": 2}))

@@ -30,7 +30,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('case_id', 'number'),
     sa.UniqueConstraint('ref'),
-    sqlite_autoincrement=True
+    sqlite_autoincrement=True,  # ids are never reused (0008)
     )
     with op.batch_alter_table('plan_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_versions_case_id'), ['case_id'], unique=False)
@@ -48,7 +48,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sqlite_autoincrement=True
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('plan_views', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_views_case_id'), ['case_id'], unique=False)
@@ -66,7 +66,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['plan_version_id'], ['plan_versions.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('plan_version_id', 'person_id'),
-    sqlite_autoincrement=True
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('plan_agreements', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_agreements_person_id'), ['person_id'], unique=False)
@@ -82,7 +82,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sqlite_autoincrement=True
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('plan_consents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_consents_case_id'), ['case_id'], unique=False)
