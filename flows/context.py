@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Callable
 
 from flows.outcome import IDLE, State
@@ -50,6 +50,8 @@ class CaseView:
     meetings: tuple[MeetingView, ...] = ()
     participants: tuple[tuple[str, str], ...] = ()  # (name, role)
     participant_chats: tuple[int, ...] = ()  # where to tell them (closing the case)
+    placed_on: date | None = None  # recorded by the coordinator: what a cadence may count from
+    moved_out_on: date | None = None
 
 
 @dataclass(frozen=True)

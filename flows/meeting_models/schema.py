@@ -134,9 +134,20 @@ class Cadence(_Strict):
     after_end_days_min: Days | None = None
     after_end_days_max: Days | None = None
     follow_up_days: Days | None = None
+    # What "first within" and "after the end" count from: the case's first
+    # meeting, or the dates the coordinator records for the case (the day the
+    # child was placed, the day they moved out).
+    counts_from: Literal["placement", "moving_out"] | None = None  # None: from the first meeting
 
     @model_validator(mode="after")
     def _consistent(self) -> Cadence:
+        first = self.first_within_hours is not None or self.first_within_days is not None
+        if self.counts_from == "placement" and not first:
+            raise fault("counts_from", "'placement' is what first_within_hours or first_within_days counts from: give one")
+        if self.counts_from == "moving_out" and self.after_end_days_min is None:
+            raise fault("counts_from", "'moving_out' is what after_end_days_min and _max count from: give them")
+        if self.after_end_days_min is not None and self.counts_from != "moving_out":
+            raise fault("counts_from", "after_end_days_min counts from the moving-out date: set counts_from = \"moving_out\"")
         if (self.initial_count is None) != (self.initial_every_days is None):
             raise fault("initial_count", "initial_count and initial_every_days go together")
         if (self.after_end_days_min is None) != (self.after_end_days_max is None):

@@ -71,3 +71,22 @@ async def test_ending_a_status_meeting_without_a_next_one_asks_first(emulator, b
     await act(cia, cia.press("▶ Start the meeting", message=control), contains="Step 1 of")
     await act(cia, cia.press("⏹ End the meeting", message=control), contains="No next Status meeting is planned yet")
     await act(cia, cia.press("End without a next one"), contains="The meeting has ended")
+
+
+async def test_an_overdue_first_network_meeting_is_said_plainly_from_the_recorded_placement(emulator, bot):
+    from datetime import datetime, timedelta
+
+    from bot.db.models import Case
+    from tests.auxil.people import STOCKHOLM
+
+    cia, _people = await danish_case(emulator, bot, "Network meeting")
+    draft = await act(cia, cia.send_command("next"), contains="placement date is not recorded yet")
+    ask = await act(cia, cia.press("🏠 Placement date", message=draft), contains="On what day was the child placed?")
+    assert ask
+    placed = datetime.now(STOCKHOLM).date() - timedelta(days=37)
+    draft = await act(cia, cia.send_text(placed.isoformat()), contains="overdue")
+    assert "Network meeting is 9 days overdue" in draft.text and "first possible day" in draft.text
+    assert "🏠 Placed on:" in draft.text
+    async with bot.sessionmaker() as session:
+        case = await session.scalar(select(Case))
+    assert case.placed_on == placed

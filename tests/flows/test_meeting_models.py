@@ -352,6 +352,11 @@ BROKEN = [
         id="on-request-not-a-participant",
     ),
     pytest.param(
+        "systemic.toml", SYSTEMIC.replace("follow_up_days = 42", 'follow_up_days = 42\ncounts_from = "placement"', 1),
+        ["systemic.toml: meeting_types[0].cadence.counts_from: 'placement' is what first_within_hours or first_within_days counts from"],
+        id="counts-from-placement-without-a-first-rule",
+    ),
+    pytest.param(
         "systemic.toml", SYSTEMIC + '\n[translations.sv]\n"Not in this model" = "Inte i modellen"\n',
         ["translations.sv: 'Not in this model' is not a text of this model"], id="translation-of-no-text",
     ),

@@ -183,3 +183,34 @@ def test_the_board_offers_each_other_meeting_of_the_series():
     forged.command("next")
     out = forged.press("next:show:99")  # not a meeting of this case: the storage kept the focus
     assert forged.ctx.state.step == "board" and "changed in the meantime" in repr(out.replies)
+
+
+def test_the_coordinator_records_the_placement_and_an_overdue_first_network_meeting_is_said_plainly():
+    from flows.outcome import RecordCaseDate
+
+    c = danish_chat(history=())
+    out = c.command("next")
+    assert "next:edit:placed_on" in c.actions() and "placement date is not recorded yet" in repr(out.replies)
+    c.press("next:edit:type")
+    c.press("next:type:netvaerksmode")
+    c.press("next:edit:placed_on")
+    placed = (NOW - timedelta(days=37)).date()
+    out = c.text(placed.isoformat())
+    (change,) = out.changes
+    assert change == RecordCaseDate(7, "placed_on", placed)
+    shown = repr(out.replies)
+    assert "{meeting} is {n} day overdue" in shown and "'n': 9" in shown
+    assert c.ctx.state.step == "draft"
+    suggested = datetime.fromisoformat(c.ctx.state.data["date"]).date()
+    assert (suggested - NOW.date()).days <= 3  # the first possible weekday, with the lateness said
+
+
+def test_a_placement_date_that_cannot_be_read_or_is_years_off_is_asked_again():
+    c = danish_chat(history=())
+    c.command("next")
+    c.press("next:edit:placed_on")
+    out = c.text("sometime last week")
+    assert "couldn't read that as a date" in out.replies[0].parts[0].msgid and not out.changes
+    out = c.text("2019-01-01")
+    assert "more than a year" in out.replies[0].parts[0].msgid and not out.changes
+    assert c.ctx.state.step == "placed_on"
