@@ -90,3 +90,11 @@ async def test_an_overdue_first_network_meeting_is_said_plainly_from_the_recorde
     async with bot.sessionmaker() as session:
         case = await session.scalar(select(Case))
     assert case.placed_on == placed
+
+
+async def test_the_child_reads_the_talks_purpose_and_their_part_in_each_step_before_the_questions(emulator, bot):
+    cia, (mette, oliver, soren) = await danish_case(emulator, bot, "Talk with the child")
+    notice = await oliver.wait_for(lambda m: "You can prepare" in m.text, timeout=10)
+    intro = await act(oliver, oliver.press("Start preparing ▶", message=notice), contains="How the meeting goes")
+    assert "Talk with the child" in intro.text and "life at the place" in intro.text
+    assert "1. Getting comfortable: you speak" in intro.text
