@@ -50,7 +50,7 @@ def day_moment(day: date, zone_name: str) -> Moment:
 
 
 def suggest(meeting_type, history: tuple[MeetingView, ...], now: datetime, zone_name: str,
-            anchors: Anchors = Anchors()) -> Suggestion:
+            anchors: Anchors = Anchors(), agreed_weeks: int | None = None) -> Suggestion:
     """The next meeting of `meeting_type`, after the case's meetings in `history` (oldest first)."""
     zone = ZoneInfo(zone_name)
     cadence = meeting_type.cadence
@@ -59,6 +59,11 @@ def suggest(meeting_type, history: tuple[MeetingView, ...], now: datetime, zone_
     at_hour = (same[-1] if same else last).starts_at.astimezone(zone).time() if history else DEFAULT_TIME
     if (anchored := _from_anchor(meeting_type, same, now, zone_name, anchors, at_hour)) is not None:
         return anchored
+    if agreed_weeks and cadence.agreed_every_weeks and history:
+        # The interval the start-up meeting agreed comes before the model's own suggestion.
+        day = _weekday_on_or_before(history[-1].starts_at.astimezone(zone).date() + timedelta(weeks=agreed_weeks))
+        reason = ngettext("You agreed to follow up every {n} week.", "You agreed to follow up every {n} weeks.", agreed_weeks)
+        return Suggestion(_not_before_tomorrow(datetime.combine(day, at_hour, tzinfo=zone), now, zone, at_hour), reason)
 
     if cadence.first_within_hours is not None and not same:
         hours = cadence.first_within_hours

@@ -278,6 +278,7 @@ class NextMeetingPlan:
     invited: tuple[Invitee, ...] = ()  # with their answers, once `upcoming` is announced
     next_people: tuple[int, ...] | None = None  # "who takes part next time", noted at the last meeting
     coming: tuple[MeetingView, ...] = ()  # every planned meeting still ahead, soonest first (a series)
+    agreed_weeks: int | None = None  # how often to follow up, as the last meeting that said so agreed
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,12 @@ def _dates_part(ctx: Context, plan: NextMeetingPlan) -> tuple[list[T], list[list
     return parts, [buttons] if buttons else []
 
 
+def _suggest(ctx: Context, plan: NextMeetingPlan, type_id: str, history):
+    """The model's cadence for this case: its recorded dates and the follow-up interval it agreed."""
+    return suggest(_model(ctx, plan).meeting_type(type_id), history, ctx.now, plan.case.timezone,
+                   anchors(plan.case), plan.agreed_weeks)
+
+
 def _series(plan: NextMeetingPlan) -> tuple[MeetingView, ...]:
     """The case's meetings held and planned, oldest first: the next one follows them all."""
     return tuple(sorted((*plan.history, *plan.coming), key=lambda m: (m.starts_at, m.id)))
@@ -146,7 +152,7 @@ def _new_draft(ctx: Context, plan: NextMeetingPlan, *, note: T | None = None, fr
         type_id, starts_at, place = upcoming.meeting_type, upcoming.starts_at, upcoming.place
     else:
         type_id = suggested_type(model, plan)
-        starts_at = suggest(model.meeting_type(type_id), _series(plan), ctx.now, plan.case.timezone, anchors(plan.case)).starts_at
+        starts_at = _suggest(ctx, plan, type_id, _series(plan)).starts_at
         series = _series(plan)
         place = series[-1].place if series else None
     local = starts_at.astimezone(_zone(plan))
@@ -193,7 +199,7 @@ def draft_message(ctx: Context, plan: NextMeetingPlan, state: State) -> Reply:
     if data.get("meeting"):
         parts.append(_("This meeting was planned when the case was created. Check it, then send it to everyone."))
     others = tuple(m for m in _series(plan) if m.id != data.get("meeting"))
-    suggestion = suggest(meeting_type, others, ctx.now, plan.case.timezone, anchors(plan.case))
+    suggestion = _suggest(ctx, plan, meeting_type.id, others)
     if suggestion.overdue_days:
         parts.append(_("⚠️ {reason}", reason=suggestion.reason))  # said whatever date is in the draft
     elif not data.get("meeting") and suggestion.starts_at == starts_at:
@@ -366,7 +372,7 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         case "who", ["invdone"]:
             return _back_to_draft(ctx, plan, data)
         case "type", ["type", type_id] if any(t.id == type_id for t in _model(ctx, plan).meeting_types):
-            starts_at = suggest(_model(ctx, plan).meeting_type(type_id), _series(plan), ctx.now, plan.case.timezone, anchors(plan.case)).starts_at
+            starts_at = _suggest(ctx, plan, type_id, _series(plan)).starts_at
             local = starts_at.astimezone(_zone(plan))
             return _back_to_draft(ctx, plan, {**data, "type": type_id, "date": local.date().isoformat(),
                                               "time": local.strftime("%H:%M"), "invited": _default_invited(ctx, plan, type_id)})
@@ -444,8 +450,7 @@ def _record_date(ctx: Context, plan: NextMeetingPlan, which: str, text: str) -> 
     data = dict(ctx.state.data)
     recorded = replace(plan, case=replace(plan.case, **{which: day}))
     if not data.get("meeting"):  # a new draft follows the rules counted from the new date
-        starts_at = suggest(_model(ctx, recorded).meeting_type(data["type"]), _series(recorded), ctx.now,
-                            recorded.case.timezone, anchors(recorded.case)).starts_at
+        starts_at = _suggest(ctx, recorded, data["type"], _series(recorded)).starts_at
         local = starts_at.astimezone(_zone(plan))
         data.update(date=local.date().isoformat(), time=local.strftime("%H:%M"))
     state = State(FLOW, "draft", data)

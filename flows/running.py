@@ -154,11 +154,15 @@ def control_message(ctx: Context, run: MeetingRun, *, edit: int | None = None, n
             buttons.append(nav)
             buttons.append([Button(_("📝 Add a task"), "meeting:task")])
             buttons += plan_flow.control_buttons(step, run)
+            if "follow_up_frequency" in step.records:
+                buttons.append([Button(_("🔁 How often we follow up"), "meeting:freq")])
             if "next_participants" in step.records:
                 buttons.append([Button(_("👥 Who takes part next time"), "meeting:nextpeople")])
             if "next_date" in step.records:
                 buttons.append([Button(_("📅 Plan the next meeting"), "meeting:nextdate")])
             buttons.append([Button(_("⏸ Pause"), "meeting:pause"), Button(_("⏹ End the meeting"), "meeting:end")])
+    if weeks := run.progress.get("follow_up_weeks"):
+        parts.append(ngettext("🔁 Agreed: we follow up every {n} week.", "🔁 Agreed: we follow up every {n} weeks.", weeks))
     if (summary := plan_flow.draft_summary(run)) is not None:
         parts.append(summary)
     if note is not None:
@@ -233,6 +237,16 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
             return control(ctx)
         case ["plan", part] if step_index is not None and not progress.get("paused"):
             return plan_flow.begin(ctx, part)
+        case ["freq"] if step_index is not None and "follow_up_frequency" in meeting_type.steps[step_index].records:
+            choices = meeting_type.cadence.agreed_every_weeks or ()
+            return outcome(ctx.state, reply(_("How often do you follow up? /next suggests the next meeting from what you agree."),
+                                            buttons=[[Button(ngettext("Every {n} week", "Every {n} weeks", w), f"meeting:freqset:{w}")
+                                                      for w in choices]]))
+        case ["freqset", weeks] if (step_index is not None and weeks.isdigit()
+                                    and int(weeks) in (meeting_type.cadence.agreed_every_weeks or ())):
+            progress["follow_up_weeks"] = int(weeks)
+            return outcome(State(FLOW, "control", {"meeting": run.meeting.id}), reply(_("Noted for the plan.")),
+                           control_message(ctx, replace(run, progress=progress)), changes=[UpdateMeeting(run.meeting.id, progress)])
         case ["nextpeople"] if step_index is not None:
             chosen = progress.get("next_people", progress.get("present", []))
             return outcome(State(FLOW, "next_people", {"meeting": run.meeting.id, "chosen": list(chosen)}),

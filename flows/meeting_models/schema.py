@@ -31,6 +31,7 @@ from flows.labels import LANGUAGE_NAMES, ROLES
 COORDINATOR = "coordinator"
 RECORDS = (
     "attendance", "tasks", "plan", "child_view", "child_absent_reason", "next_participants", "next_date", "feedback",
+    "follow_up_frequency",
 )
 # What a step writes into the plan (flows.plan): the coordinator gets a button for each.
 PLAN_PARTS = ("goals", "goal_scales", "situation", "safety_columns", "responsibility", "views", "evaluation")
@@ -138,6 +139,9 @@ class Cadence(_Strict):
     # meeting, or the dates the coordinator records for the case (the day the
     # child was placed, the day they moved out).
     counts_from: Literal["placement", "moving_out"] | None = None  # None: from the first meeting
+    # How often the meeting may agree to follow up, in weeks: a step that
+    # records "follow_up_frequency" offers these, and /next counts from the agreed one.
+    agreed_every_weeks: tuple[Annotated[StrictInt, Field(ge=1, le=52)], ...] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Cadence:
@@ -146,6 +150,8 @@ class Cadence(_Strict):
             raise fault("counts_from", "'placement' is what first_within_hours or first_within_days counts from: give one")
         if self.counts_from == "moving_out" and self.after_end_days_min is None:
             raise fault("counts_from", "'moving_out' is what after_end_days_min and _max count from: give them")
+        if self.agreed_every_weeks is not None and len(set(self.agreed_every_weeks)) != len(self.agreed_every_weeks):
+            raise fault("agreed_every_weeks", "an interval is listed twice")
         if self.after_end_days_min is not None and self.counts_from != "moving_out":
             raise fault("counts_from", "after_end_days_min counts from the moving-out date: set counts_from = \"moving_out\"")
         if (self.initial_count is None) != (self.initial_every_days is None):
@@ -291,6 +297,9 @@ class MeetingType(_Strict):
             raise fault("on_request", "leave at least one role invited by default")
         if (self.on_request_note is None) != (not self.on_request):
             raise fault("on_request_note", "on_request and on_request_note go together: say who asks for whom")
+        for i, step in enumerate(self.steps):
+            if "follow_up_frequency" in step.records and not self.cadence.agreed_every_weeks:
+                raise fault(f"steps[{i}].records", "'follow_up_frequency' offers the cadence's agreed_every_weeks: list them")
         for i, question in enumerate(self.questions):
             if stray := [r for r in question.roles if r not in self.participants]:
                 raise fault(f"questions[{i}].roles", self._not_invited(stray[0]))

@@ -214,3 +214,17 @@ def test_a_placement_date_that_cannot_be_read_or_is_years_off_is_asked_again():
     out = c.text("2019-01-01")
     assert "more than a year" in out.replies[0].parts[0].msgid and not out.changes
     assert c.ctx.state.step == "placed_on"
+
+
+def test_next_follows_the_interval_the_start_up_meeting_agreed():
+    startup = case(model_id="startup")
+    held = MeetingView(1, "meeting", NOW - timedelta(days=1), "Kontoret", "ended")
+    c = Chat(ctx(person=coordinator(), coordinated_cases=(startup,),
+                 next_plan=plan(case=startup, history=(held,), agreed_weeks=6)))
+    out = c.command("next")
+    days = (datetime.fromisoformat(c.ctx.state.data["date"]).date() - held.starts_at.date()).days
+    assert 40 <= days <= 42 and "You agreed to follow up every {n} week." in repr(out.replies)
+    c = Chat(ctx(person=coordinator(), coordinated_cases=(startup,), next_plan=plan(case=startup, history=(held,))))
+    c.command("next")  # nothing agreed: the model's own four weeks
+    days = (datetime.fromisoformat(c.ctx.state.data["date"]).date() - held.starts_at.date()).days
+    assert 26 <= days <= 28

@@ -195,3 +195,19 @@ def test_a_talk_with_the_child_ends_without_asking_for_a_next_one():
     chat.press("meeting:start")
     out = chat.press("meeting:end")
     assert "End the meeting now?" in repr(out.replies)
+
+
+def test_the_start_up_meeting_agrees_how_often_to_follow_up():
+    chat = run_chat(model="startup", present=[2, 3, 5])
+    chat.command("meeting")
+    chat.press("meeting:start")
+    for _ in range(5):  # to "Following up"
+        chat.press("meeting:next")
+    assert "meeting:freq" in chat.actions()
+    chat.press("meeting:freq")
+    assert [f"meeting:freqset:{w}" for w in (2, 4, 6, 8)] == [a for a in chat.actions() if a.startswith("meeting:freqset")]
+    out = chat.press("meeting:freqset:3")  # not offered: a forged button changes nothing
+    assert not out.changes
+    out = chat.press("meeting:freqset:6")
+    assert out.changes[0].progress["follow_up_weeks"] == 6
+    assert "🔁 Agreed: we follow up every {n} week." in repr(out.replies)
