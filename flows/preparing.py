@@ -149,8 +149,12 @@ def agenda(ctx: Context, prep: PrepView) -> list[T]:
     meeting_type = _meeting_type(ctx, prep)
     steps = tuple(_("{i}. {title}: {part}", i=i, title=T(step.title), part=T(_PARTS[step.role_part(prep.role)]))
                   for i, step in enumerate(meeting_type.steps, start=1))
-    return [_("<b>{meeting}</b>\n{purpose}", meeting=T(meeting_type.name), purpose=T(meeting_type.purpose)),
-            _("<b>How the meeting goes, and your part in each step:</b>\n{steps}", steps=Lines(steps))]
+    parts = [_("<b>{meeting}</b>\n{purpose}", meeting=T(meeting_type.name), purpose=T(meeting_type.purpose)),
+             _("<b>How the meeting goes, and your part in each step:</b>\n{steps}", steps=Lines(steps))]
+    if ctx.models.get(prep.model_id).coordinator_independent:
+        parts.append(_("The coordinator who leads this meeting is independent of the social services and makes no "
+                       "decisions in your case. Their task is to help everyone prepare, and to lead the meeting."))
+    return parts
 
 
 def _intro(ctx: Context, prep: PrepView, count: int) -> Reply:

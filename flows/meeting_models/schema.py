@@ -339,6 +339,9 @@ class MeetingModel(_Strict):
     roles: Roles
     closing_advice: Text
     feedback_intro: Text | None = None
+    # The coordinator is independent of the social services (the family group
+    # conference's "oberoende samordnare"): everyone preparing is told so.
+    coordinator_independent: StrictBool = False
     meeting_types: tuple[MeetingType, ...]
     # An organisation's own texts in every language, without touching the
     # catalogs: [translations.sv] "the English text" = "den svenska texten".

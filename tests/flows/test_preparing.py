@@ -462,3 +462,14 @@ def test_preparation_starts_with_the_meetings_purpose_and_each_steps_part_for_th
     assert parts[:3] == ["you listen", "you speak", "you step out for a while"]
     family = intro("family", "indskrivningssamtale")
     assert family[0].plural.startswith("Let's prepare") and family[1].msgid == "<b>{meeting}</b>\n{purpose}"
+
+
+def test_in_a_family_group_conference_everyone_preparing_is_told_the_coordinator_is_independent():
+    from flows.context import PersonView
+
+    independent = "The coordinator who leads this meeting is independent of the social services"
+    for model_id, told in (("family_group_conference", True), ("systemic", False)):
+        prep = prep_view(role="network", model_id=model_id)
+        chat = PrepChat(ctx(person=PersonView(2, "Ella", False, "en"), preparations=(prep,)))
+        parts = chat.command("prep").replies[0].parts
+        assert any(p.msgid.startswith(independent) for p in parts) is told
