@@ -279,6 +279,8 @@ class NextMeetingPlan:
     next_people: tuple[int, ...] | None = None  # "who takes part next time", noted at the last meeting
     coming: tuple[MeetingView, ...] = ()  # every planned meeting still ahead, soonest first (a series)
     agreed_weeks: int | None = None  # how often to follow up, as the last meeting that said so agreed
+    # The chats invited to each announced meeting ahead: closing the case takes each out of their calendars.
+    coming_invited: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

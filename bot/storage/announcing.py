@@ -80,6 +80,7 @@ async def load_next_plan(session: AsyncSession, case: CaseView, now: datetime, s
         invited=await invitees(session, upcoming, sealer) if upcoming is not None and upcoming.ref else (),
         next_people=tuple(noted) if noted is not None else None,
         coming=tuple(meeting_view(m) for m in coming),
+        coming_invited=tuple((m.id, tuple(p.chat_id for p in await invitees(session, m, sealer))) for m in coming if m.ref),
         agreed_weeks=next((m.progress["follow_up_weeks"] for m in reversed(history)
                            if isinstance((m.progress or {}).get("follow_up_weeks"), int)), None),
     )

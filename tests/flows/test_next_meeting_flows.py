@@ -228,3 +228,23 @@ def test_next_follows_the_interval_the_start_up_meeting_agreed():
     c.command("next")  # nothing agreed: the model's own four weeks
     days = (datetime.fromisoformat(c.ctx.state.data["date"]).date() - held.starts_at.date()).days
     assert 26 <= days <= 28
+
+
+def test_closing_a_case_takes_every_announced_meeting_of_the_series_out_of_the_calendars():
+    from flows.outcome import CancelMeeting, CloseCase
+
+    status = MeetingView(2, "statusmode", NOW + timedelta(days=5), "Stedet", "planned", "ref-status", 0)
+    talk = MeetingView(3, "bornesamtale", NOW + timedelta(days=3), None, "planned", "ref-talk", 1)
+    later = MeetingView(4, "statusmode", NOW + timedelta(days=12), None, "planned", None, 0)  # never sent
+    danish = case(model_id="danish_series", participant_chats=(200, 300, 500))
+    c = Chat(ctx(person=coordinator(), coordinated_cases=(danish,),
+                 next_plan=plan(case=danish, upcoming=talk, coming=(talk, status, later), invited=PEOPLE[1:2],
+                                coming_invited=((3, (300,)), (2, (200, 300, 500))))))
+    c.command("close")
+    out = c.press("close:yes")
+    assert [ch for ch in out.changes if isinstance(ch, CancelMeeting)] == [CancelMeeting(3), CancelMeeting(2)]
+    assert any(isinstance(ch, CloseCase) for ch in out.changes)
+    kim = [r for r in out.replies if r.chat_id == 300]
+    assert [r.calendar.uid for r in kim] == ["ref-talk@meetbot", "ref-status@meetbot"]
+    assert all(r.calendar.cancelled for r in kim)
+    assert [r.calendar.uid for r in out.replies if r.chat_id == 200] == ["ref-status@meetbot"]
