@@ -72,6 +72,7 @@ async def load_next_plan(session: AsyncSession, case: CaseView, now: datetime, s
     upcoming = next((m for m in coming if m.id == focus), coming[0] if coming else None)
     last = history[-1] if history else None
     noted = (last.progress or {}).get("next_people") if last is not None else None
+    invited_to = [(m.id, tuple(p.chat_id for p in await invitees(session, m, sealer))) for m in coming if m.ref]
     return NextMeetingPlan(
         case=case,
         people=people,
@@ -80,7 +81,7 @@ async def load_next_plan(session: AsyncSession, case: CaseView, now: datetime, s
         invited=await invitees(session, upcoming, sealer) if upcoming is not None and upcoming.ref else (),
         next_people=tuple(noted) if noted is not None else None,
         coming=tuple(meeting_view(m) for m in coming),
-        coming_invited=tuple((m.id, tuple(p.chat_id for p in await invitees(session, m, sealer))) for m in coming if m.ref),
+        coming_invited=tuple(invited_to),
         agreed_weeks=next((m.progress["follow_up_weeks"] for m in reversed(history)
                            if isinstance((m.progress or {}).get("follow_up_weeks"), int)), None),
     )
