@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flows.context import MeetingView
-from flows.text import T, _, ngettext
+from flows.text import Moment, T, _, ngettext
 
 DEFAULT_DAYS = 28  # a model without a cadence: four weeks after the last meeting
 DEFAULT_TIME = time(10, 0)  # when nothing earlier says what time of day suits
@@ -21,9 +21,21 @@ DEFAULT_MINUTES = 90  # a calendar entry for a model without planned step length
 
 
 @dataclass(frozen=True)
+class Anchors:
+    """The case's own dates that a cadence may count from (`counts_from`)."""
+
+    placement: date | None = None  # the day the child was placed
+    moving_out: date | None = None  # the day the child moved out
+
+    def of(self, counts_from: str | None) -> date | None:
+        return {"placement": self.placement, "moving_out": self.moving_out}.get(counts_from or "")
+
+
+@dataclass(frozen=True)
 class Suggestion:
     starts_at: datetime  # aware, UTC
     reason: T
+    overdue_days: int = 0  # a rule whose time has passed: said plainly, and the soonest day suggested
 
 
 def planned_minutes(meeting_type) -> int:
@@ -32,13 +44,26 @@ def planned_minutes(meeting_type) -> int:
     return -(-total // 15) * 15
 
 
-def suggest(meeting_type, history: tuple[MeetingView, ...], now: datetime, zone_name: str) -> Suggestion:
+def day_moment(day: date, zone_name: str) -> Moment:
+    """A calendar day, shown as a date in the reader's locale."""
+    return Moment(datetime.combine(day, time(12, 0), tzinfo=ZoneInfo(zone_name)).astimezone(timezone.utc), zone_name, "date")
+
+
+def suggest(meeting_type, history: tuple[MeetingView, ...], now: datetime, zone_name: str,
+            anchors: Anchors = Anchors(), agreed_weeks: int | None = None) -> Suggestion:
     """The next meeting of `meeting_type`, after the case's meetings in `history` (oldest first)."""
     zone = ZoneInfo(zone_name)
     cadence = meeting_type.cadence
     same = [m for m in history if m.meeting_type == meeting_type.id]
     last = history[-1] if history else None
     at_hour = (same[-1] if same else last).starts_at.astimezone(zone).time() if history else DEFAULT_TIME
+    if (anchored := _from_anchor(meeting_type, same, now, zone_name, anchors, at_hour)) is not None:
+        return anchored
+    if agreed_weeks and cadence.agreed_every_weeks and history:
+        # The interval the start-up meeting agreed comes before the model's own suggestion.
+        day = _weekday_on_or_before(history[-1].starts_at.astimezone(zone).date() + timedelta(weeks=agreed_weeks))
+        reason = ngettext("You agreed to follow up every {n} week.", "You agreed to follow up every {n} weeks.", agreed_weeks)
+        return Suggestion(_not_before_tomorrow(datetime.combine(day, at_hour, tzinfo=zone), now, zone, at_hour), reason)
 
     if cadence.first_within_hours is not None and not same:
         hours = cadence.first_within_hours
@@ -88,6 +113,46 @@ def suggest(meeting_type, history: tuple[MeetingView, ...], now: datetime, zone_
     return Suggestion(_not_before_tomorrow(datetime.combine(day, at_hour, tzinfo=zone), now, zone, at_hour), reason)
 
 
+def _from_anchor(meeting_type, same, now: datetime, zone_name: str, anchors: Anchors, at_hour: time) -> Suggestion | None:
+    """A first meeting counted from the placement, or the moving-out talk from
+    the moving-out day: the latest day the rule allows, or, once that has
+    passed, the soonest day with how late it is."""
+    cadence = meeting_type.cadence
+    anchor = anchors.of(cadence.counts_from)
+    if anchor is None or same:
+        return None
+    zone = ZoneInfo(zone_name)
+    today = now.astimezone(zone).date()
+    day = day_moment(anchor, zone_name)
+    if cadence.counts_from == "moving_out":
+        earliest, due = anchor + timedelta(days=cadence.after_end_days_min), anchor + timedelta(days=cadence.after_end_days_max)
+        rule = _("The model says {low} to {high} days after moving out ({day}).",
+                 low=cadence.after_end_days_min, high=cadence.after_end_days_max, day=day)
+        target = max(earliest, today + timedelta(days=1))
+        while target.weekday() > 4 and target < due:
+            target += timedelta(days=1)
+    elif cadence.first_within_hours is not None:
+        hours = cadence.first_within_hours
+        due = anchor + timedelta(days=-(-hours // 24))
+        rule = ngettext("The model says within {n} hour of the placement ({day}).",
+                        "The model says within {n} hours of the placement ({day}).", hours, day=day)
+        target = due
+    else:
+        days = cadence.first_within_days
+        due = anchor + timedelta(days=days)
+        rule = ngettext("The model says the first one within {n} day of the placement ({day}).",
+                        "The model says the first one within {n} days of the placement ({day}).", days, day=day)
+        target = _weekday_on_or_before(due)
+    if due < today:
+        late = (today - due).days
+        reason = ngettext("{meeting} is {n} day overdue: the model says it should have been by {due}. "
+                          "I suggest the first possible day.",
+                          "{meeting} is {n} days overdue: the model says it should have been by {due}. "
+                          "I suggest the first possible day.", late, meeting=T(meeting_type.name), due=day_moment(due, zone_name))
+        return Suggestion(_not_before_tomorrow(datetime.combine(today, at_hour, tzinfo=zone), now, zone, at_hour), reason, late)
+    return Suggestion(_not_before_tomorrow(datetime.combine(target, at_hour, tzinfo=zone), now, zone, at_hour), rule)
+
+
 def _weekday_on_or_before(day: date) -> date:
     """Saturday and Sunday move to the Friday before: "at least every" allows sooner, not later."""
     return day - timedelta(days=max(0, day.weekday() - 4))
@@ -105,3 +170,45 @@ def _not_before_tomorrow(local: datetime, now: datetime, zone: ZoneInfo, at_hour
             day += timedelta(days=1)
         local = datetime.combine(day, at_hour, tzinfo=zone)
     return local.astimezone(timezone.utc)
+
+
+def series_overview(model, history: tuple[MeetingView, ...], coming: tuple[MeetingView, ...], now: datetime,
+                    zone_name: str, anchors: Anchors = Anchors()) -> tuple[T, ...]:
+    """The case's meetings by kind (the last held, the next planned) and each
+    cadence rule that is due or overdue, said plainly: one line each."""
+    zone = ZoneInfo(zone_name)
+    today = now.astimezone(zone).date()
+    lines: list[T] = []
+    for meeting_type in model.meeting_types:
+        held = [m for m in history if m.meeting_type == meeting_type.id]
+        ahead = [m for m in coming if m.meeting_type == meeting_type.id]
+        name = T(meeting_type.name)
+        if held or ahead:
+            lines.append(_("{meeting}: last held {last}; next {next}", meeting=name,
+                           last=Moment(held[-1].starts_at, zone_name, "date") if held else _("not yet"),
+                           next=Moment(ahead[0].starts_at, zone_name, "date") if ahead else _("not planned")))
+        if ahead:
+            continue
+        cadence = meeting_type.cadence
+        due: date | None = None
+        if not held and anchors.of(cadence.counts_from) is not None:
+            anchor = anchors.of(cadence.counts_from)
+            if cadence.counts_from == "moving_out":
+                due = anchor + timedelta(days=cadence.after_end_days_max)
+            elif cadence.first_within_hours is not None:
+                due = anchor + timedelta(days=-(-cadence.first_within_hours // 24))
+            else:
+                due = anchor + timedelta(days=cadence.first_within_days)
+        elif held and (cadence.every_days or cadence.initial_every_days):
+            early = cadence.initial_count is not None and len(held) < cadence.initial_count
+            days = cadence.initial_every_days if early else (cadence.every_days or cadence.initial_every_days)
+            due = held[-1].starts_at.astimezone(zone).date() + timedelta(days=days)
+        if due is None:
+            continue
+        if due < today:
+            lines.append(ngettext("⚠️ {meeting} is {n} day overdue (due by {due}).",
+                                  "⚠️ {meeting} is {n} days overdue (due by {due}).", (today - due).days,
+                                  meeting=name, due=day_moment(due, zone_name)))
+        else:
+            lines.append(_("{meeting}: due by {due}.", meeting=name, due=day_moment(due, zone_name)))
+    return tuple(lines)

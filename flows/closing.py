@@ -69,27 +69,35 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
 def _close(ctx: Context, case: CaseView) -> Outcome:
     model = ctx.models.get(case.model_id)
     advice = T(model.closing_advice) if model else _("If things get harder again, contact your social worker.")
-    # An announced meeting will not take place: those invited get a calendar file that takes it out again.
+    # The announced meetings ahead will not take place: those invited get a calendar file that takes each out again.
     plan = ctx.next_plan if ctx.next_plan is not None and ctx.next_plan.case.id == case.id else None
-    upcoming = plan.upcoming if plan is not None and plan.upcoming is not None and plan.upcoming.ref else None
-    invited = {p.chat_id for p in plan.invited} if upcoming else set()
-    cancelled = replace(upcoming, status="cancelled", sequence=upcoming.sequence + 1) if upcoming else None
+    announced = [m for m in plan.coming if m.ref] if plan is not None else []
+    invited_to = dict(plan.coming_invited) if plan is not None else {}
+    cancelled = [replace(m, status="cancelled", sequence=m.sequence + 1) for m in announced]
     broadcast = ctx.new_token()[:16]
     notices = []
     for chat in case.participant_chats:
+        theirs = [m for m in cancelled if chat in invited_to.get(m.id, ())]
         parts = [_("<b>{case} is now closed.</b>", case=case.pseudonym), advice, _("Thank you for taking part. Take care.")]
         calendar = None
-        if chat in invited:
-            parts.insert(1, _("The meeting planned for {when} will not take place. Open the file below to take it out of your calendar.",
-                              when=Moment(cancelled.starts_at, case.timezone)))
-            calendar = calendar_entry(ctx.models, case, cancelled, cancelled=True)
+        if theirs:
+            parts.insert(1, _not_taking_place(case, theirs[0]))
+            calendar = calendar_entry(ctx.models, case, theirs[0], cancelled=True)
         notices.append(reply(*parts, chat_id=chat, stamp_buttons=False, priority=NOTICE, calendar=calendar, broadcast=broadcast))
+        # One calendar file a message: each further meeting of a series gets its own.
+        notices += [reply(_not_taking_place(case, m), chat_id=chat, stamp_buttons=False, priority=NOTICE,
+                          calendar=calendar_entry(ctx.models, case, m, cancelled=True), broadcast=broadcast) for m in theirs[1:]]
     done = reply(ngettext(
         "<b>{case}</b> is closed. I have told {n} person taking part.",
-        "<b>{case}</b> is closed. I have told the {n} people taking part.", len(notices), case=case.pseudonym))
-    changes = [CancelMeeting(upcoming.id)] if upcoming else []
+        "<b>{case}</b> is closed. I have told the {n} people taking part.", len(case.participant_chats), case=case.pseudonym))
+    changes = [CancelMeeting(m.id) for m in announced]
     changes += [CloseCase(case.id), RecordBroadcast(broadcast, case.id, "close", len(notices))]
     return outcome(IDLE, done, *notices, changes=changes)
+
+
+def _not_taking_place(case: CaseView, meeting) -> T:
+    return _("The meeting planned for {when} will not take place. Open the file below to take it out of your calendar.",
+             when=Moment(meeting.starts_at, case.timezone))
 
 
 def on_text(ctx: Context, text: str) -> Outcome:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Callable
 
 from flows.outcome import IDLE, State
@@ -51,6 +51,8 @@ class CaseView:
     participants: tuple[tuple[str, str], ...] = ()  # (name, role)
     participant_chats: tuple[int, ...] = ()  # where to tell them (closing the case)
     offline: tuple["Attendee", ...] = ()  # the people without Telegram (flows.offline), for the coordinator's cases
+    placed_on: date | None = None  # recorded by the coordinator: what a cadence may count from
+    moved_out_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,7 @@ class MeetingRun:
     previous_plan: PlanSnapshot | None = None  # the case's plan so far: this meeting starts from it
     views: tuple[PlanViewEntry, ...] = ()  # the views noted at this meeting
     consents: tuple[ConsentView, ...] = ()  # the guardians' answers on exchanging information
+    coming: tuple[MeetingView, ...] = ()  # the case's other planned meetings still ahead, soonest first
 
 
 @dataclass(frozen=True)
@@ -281,6 +284,10 @@ class NextMeetingPlan:
     upcoming: MeetingView | None = None  # the next planned meeting, if any
     invited: tuple[Invitee, ...] = ()  # with their answers, once `upcoming` is announced
     next_people: tuple[int, ...] | None = None  # "who takes part next time", noted at the last meeting
+    coming: tuple[MeetingView, ...] = ()  # every planned meeting still ahead, soonest first (a series)
+    agreed_weeks: int | None = None  # how often to follow up, as the last meeting that said so agreed
+    # The chats invited to each announced meeting ahead: closing the case takes each out of their calendars.
+    coming_invited: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,15 @@ first one, made with /new) is offered as the draft, so it too can be sent.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flows import invitations
 from flows.access import may
-from flows.cadence import suggest
+from flows.cadence import Anchors, day_moment, series_overview, suggest
 from flows.common import choose_case, names
-from flows.context import Context, Invitee, MeetingView, NextMeetingPlan
+from flows.context import CaseView, Context, Invitee, MeetingView, NextMeetingPlan
 from flows.outcome import (
     IDLE,
     AnnounceMeeting,
@@ -33,6 +34,7 @@ from flows.outcome import (
     MoveMeeting,
     Outcome,
     RecordBroadcast,
+    RecordCaseDate,
     Reply,
     State,
     outcome,
@@ -43,6 +45,7 @@ from flows.text import Lines, Moment, T, _, ngettext, pgettext
 
 FLOW = "next"
 MAX_PLACE = 200
+MAX_ANCHOR_DAYS = 366  # a placement or moving-out day further off is a typing slip
 
 
 # ---- entering ---------------------------------------------------------------------
@@ -83,15 +86,75 @@ def _model(ctx: Context, plan: NextMeetingPlan):
 # ---- the draft ------------------------------------------------------------------------
 
 
-def _new_draft(ctx: Context, plan: NextMeetingPlan, *, note: T | None = None) -> Outcome:
+def anchors(case: CaseView) -> Anchors:
+    return Anchors(case.placed_on, case.moved_out_on)
+
+
+def _counts_from(model) -> set[str]:
+    """The case dates this model's cadence counts from: the coordinator is offered to record those."""
+    return {t.cadence.counts_from for t in model.meeting_types if t.cadence.counts_from}
+
+
+def _series_part(ctx: Context, plan: NextMeetingPlan) -> list[T]:
     model = _model(ctx, plan)
-    upcoming = plan.upcoming
+    if len(model.meeting_types) < 2:
+        return []
+    lines = series_overview(model, plan.history, plan.coming, ctx.now, plan.case.timezone, anchors(plan.case))
+    return [_("<b>The series</b>\n{lines}", lines=Lines(lines))] if lines else []
+
+
+def _dates_part(ctx: Context, plan: NextMeetingPlan) -> tuple[list[T], list[list[Button]]]:
+    """The placement and moving-out dates, where the model counts from them."""
+    wanted = _counts_from(_model(ctx, plan))
+    parts: list[T] = []
+    buttons: list[Button] = []
+    zone = plan.case.timezone
+    if "placement" in wanted:
+        day = plan.case.placed_on
+        parts.append(_("🏠 Placed on: {day}", day=day_moment(day, zone)) if day else
+                     _("🏠 The placement date is not recorded yet. Record it, and the first meetings are counted from it."))
+        buttons.append(Button(_("🏠 Placement date"), "next:edit:placed_on"))
+    if "moving_out" in wanted:
+        day = plan.case.moved_out_on
+        if day:
+            parts.append(_("🚪 Moved out on: {day}", day=day_moment(day, zone)))
+        buttons.append(Button(_("🚪 Moving-out date"), "next:edit:moved_out_on"))
+    return parts, [buttons] if buttons else []
+
+
+def _suggest(ctx: Context, plan: NextMeetingPlan, type_id: str, history):
+    """The model's cadence for this case: its recorded dates and the follow-up interval it agreed."""
+    return suggest(_model(ctx, plan).meeting_type(type_id), history, ctx.now, plan.case.timezone,
+                   anchors(plan.case), plan.agreed_weeks)
+
+
+def _series(plan: NextMeetingPlan) -> tuple[MeetingView, ...]:
+    """The case's meetings held and planned, oldest first: the next one follows them all."""
+    return tuple(sorted((*plan.history, *plan.coming), key=lambda m: (m.starts_at, m.id)))
+
+
+def suggested_type(model, plan: NextMeetingPlan) -> str:
+    """The kind of meeting that comes next: the one the last meeting's model
+    names as following it (a statusmøde after the indskrivningssamtale), else
+    another of the same kind."""
+    series = _series(plan)
+    if not series:
+        return model.meeting_types[0].id
+    last = model.meeting_type(series[-1].meeting_type)
+    return last.next_type or last.id
+
+
+def _new_draft(ctx: Context, plan: NextMeetingPlan, *, note: T | None = None, fresh: bool = False) -> Outcome:
+    """`fresh`: another meeting besides those already planned (a series)."""
+    model = _model(ctx, plan)
+    upcoming = None if fresh else plan.upcoming
     if upcoming is not None:  # planned but never announced: offer it as it is
         type_id, starts_at, place = upcoming.meeting_type, upcoming.starts_at, upcoming.place
     else:
-        type_id = plan.history[-1].meeting_type if plan.history else model.meeting_types[0].id
-        starts_at = suggest(model.meeting_type(type_id), plan.history, ctx.now, plan.case.timezone).starts_at
-        place = plan.history[-1].place if plan.history else None
+        type_id = suggested_type(model, plan)
+        starts_at = _suggest(ctx, plan, type_id, _series(plan)).starts_at
+        series = _series(plan)
+        place = series[-1].place if series else None
     local = starts_at.astimezone(_zone(plan))
     data = {"case": plan.case.id, "meeting": upcoming.id if upcoming else None, "type": type_id,
             "date": local.date().isoformat(), "time": local.strftime("%H:%M"), "place": place,
@@ -103,7 +166,8 @@ def _new_draft(ctx: Context, plan: NextMeetingPlan, *, note: T | None = None) ->
 def _default_invited(ctx: Context, plan: NextMeetingPlan, type_id: str) -> list[int]:
     """Everyone whose role takes part in this kind of meeting; or, if the last
     meeting noted who takes part next time, those of them."""
-    roles = _model(ctx, plan).meeting_type(type_id).participants
+    meeting_type = _model(ctx, plan).meeting_type(type_id)
+    roles = set(meeting_type.participants) - set(meeting_type.on_request)  # those asked for are ticked by hand
     eligible = [p.person_id for p in plan.people if p.role in roles]
     if plan.next_people is not None:
         chosen = [pid for pid in eligible if pid in plan.next_people]
@@ -134,16 +198,25 @@ def draft_message(ctx: Context, plan: NextMeetingPlan, state: State) -> Reply:
              _("<b>Invited:</b> {names}", names=names(invited))]
     if data.get("meeting"):
         parts.append(_("This meeting was planned when the case was created. Check it, then send it to everyone."))
-    else:
-        suggestion = suggest(meeting_type, plan.history, ctx.now, plan.case.timezone)
-        if suggestion.starts_at == starts_at:
-            parts.append(_("<i>Suggested date.</i> {reason}", reason=suggestion.reason))
+    others = tuple(m for m in _series(plan) if m.id != data.get("meeting"))
+    suggestion = _suggest(ctx, plan, meeting_type.id, others)
+    if suggestion.overdue_days:
+        parts.append(_("⚠️ {reason}", reason=suggestion.reason))  # said whatever date is in the draft
+    elif not data.get("meeting") and suggestion.starts_at == starts_at:
+        parts.append(_("<i>Suggested date.</i> {reason}", reason=suggestion.reason))
     if plan.next_people is not None:
         parts.append(_("At the last meeting you noted who takes part next time; they are chosen."))
+    if others := [m for m in plan.coming if m.id != data.get("meeting")]:
+        parts.append(_coming_lines(ctx, plan, others))
+    if meeting_type.on_request_note is not None:
+        parts.append(T(meeting_type.on_request_note))
     parts.append(_("Everyone invited gets the invitation in their own language, with a file for their phone's calendar, "
                    "and can answer whether they can come."))
+    dates, date_buttons = _dates_part(ctx, plan)
+    parts[3:3] = [*_series_part(ctx, plan), *dates]
     buttons = [[Button(_("📅 Change date"), "next:edit:date"), Button(_("🕑 Change time"), "next:edit:time")],
-               [Button(_("📍 Change place"), "next:edit:place"), Button(_("👥 Who is invited"), "next:edit:who")]]
+               [Button(_("📍 Change place"), "next:edit:place"), Button(_("👥 Who is invited"), "next:edit:who")],
+               *date_buttons]
     if len(model.meeting_types) > 1 and not data.get("meeting"):
         buttons.append([Button(_("🔀 Another kind of meeting"), "next:edit:type")])
     buttons.append([Button(ngettext("📣 Send to {n} person", "📣 Send to {n} people", len(invited)), "next:send")])
@@ -154,6 +227,11 @@ def draft_message(ctx: Context, plan: NextMeetingPlan, state: State) -> Reply:
 def _ask(ctx: Context, plan: NextMeetingPlan, state: State) -> Reply:
     step = state.step
     zone = plan.case.timezone
+    if step in ("placed_on", "moved_out_on"):
+        example = Moment(ctx.now - timedelta(days=3), zone, "short_date")
+        if step == "placed_on":
+            return reply(_("On what day was the child placed? For example {example}.", example=example))
+        return reply(_("On what day did the child move out? For example {example}.", example=example))
     if step in ("date", "move_date"):
         example = Moment(ctx.now + timedelta(days=7), zone, "short_date")
         if step == "move_date":
@@ -207,10 +285,27 @@ def _board_message(ctx: Context, plan: NextMeetingPlan) -> Reply:
         _("🗓 <b>Another time would suit better:</b> {names}", names=Lines(other, sep="; ") if other else _("nobody")),
         _("⏳ <b>Not answered yet:</b> {names}", names=names(groups[None])),
     ]
-    return reply(*parts, buttons=[
+    others = [m for m in plan.coming if m.id != meeting.id]
+    if others:
+        parts.append(_coming_lines(ctx, plan, others))
+    parts += _series_part(ctx, plan)
+    buttons = [
         [Button(_("📅 Move the meeting"), "next:move"), Button(_("📍 Change the place"), "next:place")],
         [Button(_("❌ Cancel the meeting"), "next:cancel")],
-    ])
+    ]
+    buttons += [[Button(_("👉 {meeting}, {when}", meeting=T(_model(ctx, plan).meeting_type(m.meeting_type).name),
+                          when=Moment(m.starts_at, plan.case.timezone, "short_date")), f"next:show:{m.id}")] for m in others]
+    buttons.append([Button(_("➕ Plan one more meeting"), "next:another")])
+    return reply(*parts, buttons=buttons)
+
+
+def _coming_lines(ctx: Context, plan: NextMeetingPlan, meetings) -> T:
+    model = _model(ctx, plan)
+    lines = tuple((_("{meeting}: {when}", meeting=T(model.meeting_type(m.meeting_type).name), when=Moment(m.starts_at, plan.case.timezone))
+                   if m.ref else
+                   _("{meeting}: {when} (not sent yet)", meeting=T(model.meeting_type(m.meeting_type).name),
+                     when=Moment(m.starts_at, plan.case.timezone))) for m in meetings)
+    return _("<b>Also planned:</b>\n{meetings}", meetings=Lines(lines))
 
 
 # ---- events ---------------------------------------------------------------------------------
@@ -240,15 +335,25 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
     if plan is None:
         return outcome(IDLE, reply(_("This case is closed, or it is not yours to plan.")))
     step, data = ctx.state.step, ctx.state.data
+    if step == "board" and len(action) == 2 and action[0] == "show" and action[1].isdigit():
+        # The storage side focused the plan on that meeting, if it is one of this case's ahead.
+        if plan.upcoming is None or plan.upcoming.id != int(action[1]):
+            return overview(ctx, note=_("The meeting has changed in the meantime. Here is how it stands now:"))
+        return overview(ctx)
+    if step == "board" and action == ["another"]:
+        return _new_draft(ctx, plan, fresh=True)
     if step in ("board", "move_date", "move_time", "move_confirm", "new_place", "place_confirm", "cancel_confirm"):
         if not _announced_still(ctx, plan):
             return overview(ctx, note=_("The meeting has changed in the meantime. Here is how it stands now:"))
         return _on_announced(ctx, plan, action)
-    if step not in ("draft", "date", "time", "place", "who", "type"):
+    if step not in ("draft", "date", "time", "place", "who", "type", "placed_on", "moved_out_on"):
         return None
     if data.get("meeting") and (plan.upcoming is None or plan.upcoming.id != data["meeting"] or plan.upcoming.ref):
         return overview(ctx, note=_("The meeting has changed in the meantime. Here is how it stands now:"))
     match step, action:
+        case "draft", ["edit", which] if which in ("placed_on", "moved_out_on"):
+            state = State(FLOW, which, dict(data))
+            return outcome(state, _ask(ctx, plan, state))
         case "draft", ["edit", what] if what in ("date", "time", "place", "who", "type"):
             state = State(FLOW, what, dict(data))
             return outcome(state, _ask(ctx, plan, state))
@@ -267,7 +372,7 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         case "who", ["invdone"]:
             return _back_to_draft(ctx, plan, data)
         case "type", ["type", type_id] if any(t.id == type_id for t in _model(ctx, plan).meeting_types):
-            starts_at = suggest(_model(ctx, plan).meeting_type(type_id), plan.history, ctx.now, plan.case.timezone).starts_at
+            starts_at = _suggest(ctx, plan, type_id, _series(plan)).starts_at
             local = starts_at.astimezone(_zone(plan))
             return _back_to_draft(ctx, plan, {**data, "type": type_id, "date": local.date().isoformat(),
                                               "time": local.strftime("%H:%M"), "invited": _default_invited(ctx, plan, type_id)})
@@ -286,6 +391,8 @@ def on_text(ctx: Context, text: str) -> Outcome:
     step, data = ctx.state.step, ctx.state.data
     zone = _zone(plan)
     today = ctx.now.astimezone(zone).date()
+    if step in ("placed_on", "moved_out_on"):
+        return _record_date(ctx, plan, step, text)
     if step in ("date", "move_date"):
         day = parse_date(text, today)
         if day is None:
@@ -326,9 +433,31 @@ def ask_again(ctx: Context) -> Outcome:
     if plan is None:
         return start(ctx)
     step = ctx.state.step
-    if step in ("draft", "date", "time", "place", "who", "type", "move_date", "move_time", "new_place"):
+    if step in ("draft", "date", "time", "place", "who", "type", "move_date", "move_time", "new_place", "placed_on", "moved_out_on"):
         return outcome(ctx.state, _ask(ctx, plan, ctx.state))
     return overview(ctx)
+
+
+def _record_date(ctx: Context, plan: NextMeetingPlan, which: str, text: str) -> Outcome:
+    """The placement or moving-out day: the draft's date is suggested again from it."""
+    today = ctx.now.astimezone(_zone(plan)).date()
+    day = parse_date(text, today, past=True)
+    if day is None:
+        example = Moment(ctx.now - timedelta(days=3), plan.case.timezone, "short_date")
+        return outcome(ctx.state, reply(_("I couldn't read that as a date. Please write it like {example}.", example=example)))
+    if abs((day - today).days) > MAX_ANCHOR_DAYS:
+        return outcome(ctx.state, reply(_("That date is more than a year from today. Please check it and write it again.")))
+    data = dict(ctx.state.data)
+    recorded = replace(plan, case=replace(plan.case, **{which: day}))
+    if not data.get("meeting"):  # a new draft follows the rules counted from the new date
+        starts_at = _suggest(ctx, recorded, data["type"], _series(recorded)).starts_at
+        local = starts_at.astimezone(_zone(plan))
+        data.update(date=local.date().isoformat(), time=local.strftime("%H:%M"))
+    state = State(FLOW, "draft", data)
+    note = _("Noted: placed on {day}.", day=day_moment(day, plan.case.timezone)) if which == "placed_on" else \
+        _("Noted: moved out on {day}.", day=day_moment(day, plan.case.timezone))
+    return outcome(state, reply(note), draft_message(ctx, recorded, state),
+                   changes=[RecordCaseDate(plan.case.id, which, day)])
 
 
 # ---- sending -----------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flows.text import Moment, T
@@ -293,6 +293,16 @@ class CancelMeeting:
 
 
 @dataclass(frozen=True)
+class RecordCaseDate:
+    """The coordinator records the day the child was placed ("placed_on") or
+    moved out ("moved_out_on"): the series' cadence counts from them."""
+
+    case_id: int
+    which: str  # placed_on | moved_out_on
+    day: date
+
+
+@dataclass(frozen=True)
 class AnswerInvitation:
     meeting_id: int
     response: str  # yes | no | other
@@ -398,7 +408,7 @@ Change = (
     BecomeCoordinator | JoinCase | CreateCase | CreateInvite | RevokeInvite | SetLanguage | ErasePerson
     | SaveAnswer | SetAnswerVisibility | SetPrepProgress | OpenPreparation | Audit | NotePrepReminder
     | UpdateMeeting | CreateTask | TaskResponse | MarkTaskDone | ConfirmPlanRead | CloseCase | SaveFeedback | SubmitFeedback
-    | AnnounceMeeting | MoveMeeting | CancelMeeting | AnswerInvitation | RecordBroadcast
+    | AnnounceMeeting | MoveMeeting | CancelMeeting | RecordCaseDate | AnswerInvitation | RecordBroadcast
     | AddPlanView | SetOrganisation | CreatePlanVersion | AnswerPlan | GiveConsent | SetTaskStatus
     | AddOfflineMember | RemoveOfflineMember | RecordPaperAnswer
 )

@@ -17,8 +17,9 @@ _IDENTITY_NUMBER = re.compile(
 )
 
 
-def parse_date(text: str, today: date) -> date | None:
-    """A date from '2026-12-03', '3.12.2026', '3/12/26' or '3.12.' (next such date)."""
+def parse_date(text: str, today: date, *, past: bool = False) -> date | None:
+    """A date from '2026-12-03', '3.12.2026', '3/12/26' or '3.12.' (the next
+    such date; with `past`, the last one up to today: a day that has been)."""
     try:
         if match := _ISO.match(text):
             year, month, day = (int(g) for g in match.groups())
@@ -30,6 +31,8 @@ def parse_date(text: str, today: date) -> date | None:
                 year += 2000 if year < 100 else 0
                 return date(year, month, day)
             candidate = date(today.year, month, day)
+            if past:
+                return candidate if candidate <= today else date(today.year - 1, month, day)
             return candidate if candidate >= today else date(today.year + 1, month, day)
     except ValueError:
         return None

@@ -49,7 +49,7 @@ from flows.outcome import (
     reply,
 )
 from flows.parsing import clean_line
-from flows.text import Lines, Moment, T, _, ngettext
+from flows.text import Lines, Moment, N_, T, _, ngettext
 
 FLOW = "prep"
 
@@ -134,13 +134,37 @@ def resume(ctx: Context, prep: PrepView) -> Outcome:
     return ask(ctx, prep, position, intro=intro, sub=sub)
 
 
+# A person's part in a step, in plain words (flows.meeting_models.schema.Step.role_part).
+_PARTS = {
+    "speak": N_("you speak"),
+    "listen": N_("you listen"),
+    "leave": N_("you step out for a while"),
+    None: N_("the others talk; it is not your part"),
+}
+
+
+def agenda(ctx: Context, prep: PrepView) -> list[T]:
+    """What the meeting is for and its steps, each with the reader's own part:
+    everyone knows the agenda before the meeting."""
+    meeting_type = _meeting_type(ctx, prep)
+    steps = tuple(_("{i}. {title}: {part}", i=i, title=T(step.title), part=T(_PARTS[step.role_part(prep.role)]))
+                  for i, step in enumerate(meeting_type.steps, start=1))
+    parts = [_("<b>{meeting}</b>\n{purpose}", meeting=T(meeting_type.name), purpose=T(meeting_type.purpose)),
+             _("<b>How the meeting goes, and your part in each step:</b>\n{steps}", steps=Lines(steps))]
+    if ctx.models.get(prep.model_id).coordinator_independent:
+        parts.append(_("The coordinator who leads this meeting is independent of the social services and makes no "
+                       "decisions in your case. Their task is to help everyone prepare, and to lead the meeting."))
+    return parts
+
+
 def _intro(ctx: Context, prep: PrepView, count: int) -> Reply:
     if prep.role == "child":
-        return reply(*_child_intro(prep, count))
+        greeting, how, *rest = _child_intro(prep, count)
+        return reply(greeting, how, *agenda(ctx, prep), *rest)
     parts = [ngettext(
         "Let's prepare for the meeting on {when}. There is {n} question. Answer in your own words; there are no wrong answers.",
         "Let's prepare for the meeting on {when}. There are {n} questions, one at a time. Answer in your own words; there are no wrong answers.",
-        count, when=_when(prep))]
+        count, when=_when(prep)), *agenda(ctx, prep)]
     parts.append(_(
         "For each answer you choose who may see it: everyone at the meeting, only the coordinator, or only you. "
         "You can skip a question, go back, or pause and continue later with /prep. "

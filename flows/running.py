@@ -48,6 +48,13 @@ def _type(ctx: Context, run: MeetingRun):
     return ctx.models.get(run.case.model_id).meeting_type(run.meeting.meeting_type)
 
 
+def expected(ctx: Context, run: MeetingRun) -> list[Attendee]:
+    """Those whose role this kind of meeting invites: a professionals-only
+    meeting lists no family in its attendance and asks for no absent child."""
+    roles = set(_type(ctx, run).participants)
+    return [p for p in run.people if p.role in roles]
+
+
 def _present(run: MeetingRun) -> list[Attendee]:
     here = set(run.progress.get("present", []))
     return [p for p in run.people if p.person_id in here]
@@ -104,13 +111,17 @@ def control_message(ctx: Context, run: MeetingRun, *, edit: int | None = None, n
     step_index = run.progress.get("step")
     if step_index is None:
         here = set(run.progress.get("present", []))
+        attending = expected(ctx, run)
         lines = tuple(_("{mark} {name} ({role})", mark="✅" if p.person_id in here else "▫", name=p.name, role=role_name(p.role))
-                      for p in run.people)
+                      for p in attending)
         parts.append(_("<b>Who is here?</b> Tap a name to mark them present or not.\n{people}", people=Lines(lines)))
         if not run.people:
             parts.append(_("Nobody has joined this case yet. You can still run the meeting and note what is agreed."))
+        if meeting_type.professionals_only:
+            parts.append(_("Only the professionals take part in this meeting. When it ends, the family is told it was held "
+                           "and what was decided."))
         buttons += [[Button(_("{mark} {name}", mark="✅" if p.person_id in here else "▫", name=p.name), f"meeting:att:{p.person_id}")]
-                    for p in run.people]
+                    for p in attending]
         buttons.append([Button(_("▶ Start the meeting"), "meeting:start")])
     else:
         step = meeting_type.steps[step_index]
@@ -144,11 +155,15 @@ def control_message(ctx: Context, run: MeetingRun, *, edit: int | None = None, n
             buttons.append(nav)
             buttons.append([Button(_("📝 Add a task"), "meeting:task")])
             buttons += plan_flow.control_buttons(step, run)
+            if "follow_up_frequency" in step.records:
+                buttons.append([Button(_("🔁 How often we follow up"), "meeting:freq")])
             if "next_participants" in step.records:
                 buttons.append([Button(_("👥 Who takes part next time"), "meeting:nextpeople")])
             if "next_date" in step.records:
                 buttons.append([Button(_("📅 Plan the next meeting"), "meeting:nextdate")])
             buttons.append([Button(_("⏸ Pause"), "meeting:pause"), Button(_("⏹ End the meeting"), "meeting:end")])
+    if weeks := run.progress.get("follow_up_weeks"):
+        parts.append(ngettext("🔁 Agreed: we follow up every {n} week.", "🔁 Agreed: we follow up every {n} weeks.", weeks))
     if (summary := plan_flow.draft_summary(run)) is not None:
         parts.append(summary)
     if note is not None:
@@ -173,12 +188,12 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
     match action:
         case ["att", person_id] if (pid := parse_person(person_id)) is not None and step_index is None:
             here = list(progress.get("present", []))
-            if pid not in {p.person_id for p in run.people}:
+            if pid not in {p.person_id for p in expected(ctx, run)}:
                 return None
             here = [p for p in here if p != pid] if pid in here else here + [pid]
             return _moved(ctx, run, {**progress, "present": here}, message_id)
         case ["start"] if step_index is None:
-            missing = [p for p in run.people if p.role == "child" and p.person_id not in progress.get("present", [])]
+            missing = [p for p in expected(ctx, run) if p.role == "child" and p.person_id not in progress.get("present", [])]
             if missing and not progress.get("absent_reason"):
                 names = ", ".join(p.name for p in missing)
                 return outcome(State(FLOW, "reason", {"meeting": run.meeting.id}), reply(_(
@@ -209,12 +224,29 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
             progress["paused"] = False
             return _go_to(ctx, run, progress, step_index, message_id, again=True)
         case ["end"] if step_index is not None:
+            if meeting_type.agree_next and not any(m.meeting_type == meeting_type.id for m in run.coming):
+                # "Aftal altid næste statusmøde": ending without the next one is a choice, not a slip.
+                return outcome(ctx.state, reply(
+                    _("No next {meeting} is planned yet. The next one is always agreed before this meeting ends. "
+                      "Plan it now, or end the meeting without it?", meeting=T(meeting_type.name)),
+                    buttons=[[Button(_("📅 Plan the next meeting"), "meeting:nextdate")],
+                             [Button(_("End without a next one"), "meeting:endyes"), Button(_("No, go on"), "meeting:stay")]]))
             return outcome(ctx.state, reply(_("End the meeting now? Everyone will be told it has ended."), buttons=[[
                 Button(_("Yes, end the meeting"), "meeting:endyes"), Button(_("No, go on"), "meeting:stay")]]))
         case ["stay"]:
             return control(ctx)
         case ["plan", part] if step_index is not None and not progress.get("paused"):
             return plan_flow.begin(ctx, part)
+        case ["freq"] if step_index is not None and "follow_up_frequency" in meeting_type.steps[step_index].records:
+            choices = meeting_type.cadence.agreed_every_weeks or ()
+            return outcome(ctx.state, reply(_("How often do you follow up? /next suggests the next meeting from what you agree."),
+                                            buttons=[[Button(ngettext("Every {n} week", "Every {n} weeks", w), f"meeting:freqset:{w}")
+                                                      for w in choices]]))
+        case ["freqset", weeks] if (step_index is not None and weeks.isdigit()
+                                    and int(weeks) in (meeting_type.cadence.agreed_every_weeks or ())):
+            progress["follow_up_weeks"] = int(weeks)
+            return outcome(State(FLOW, "control", {"meeting": run.meeting.id}), reply(_("Noted for the plan.")),
+                           control_message(ctx, replace(run, progress=progress)), changes=[UpdateMeeting(run.meeting.id, progress)])
         case ["nextpeople"] if step_index is not None:
             chosen = progress.get("next_people", progress.get("present", []))
             return outcome(State(FLOW, "next_people", {"meeting": run.meeting.id, "chosen": list(chosen)}),
@@ -239,6 +271,7 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         case ["endyes"] if step_index is not None:
             snapshot, version = plan_flow.new_version(ctx, run)
             notices = [_notice(p, _("The meeting has ended. Thank you for taking part.")) for p in _present(run)]
+            notices += family_informed(ctx, run)  # before the plan, which says what was decided
             notices += plan_flow.sent_to_everyone(ctx, snapshot, _("Here is the plan from the meeting. "
                                                                     "It is in the PDF too, to keep."))
             notices += _feedback_invitations(ctx, run)
@@ -248,6 +281,17 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
             return outcome(IDLE, ended, *notices,
                            changes=[UpdateMeeting(run.meeting.id, progress, status="ended"), version])
     return None
+
+
+def family_informed(ctx: Context, run: MeetingRun) -> list[Reply]:
+    """After a professionals-only meeting the family hears that it was held
+    (the model's own words, in each one's language); the plan that follows
+    says what was decided."""
+    meeting_type = _type(ctx, run)
+    if not meeting_type.professionals_only or meeting_type.inform_family is None:
+        return []
+    title = _("<b>{meeting}</b> – {when}", meeting=T(meeting_type.name), when=Moment(run.meeting.starts_at, run.case.timezone))
+    return [_notice(p, title, T(meeting_type.inform_family)) for p in run.people if p.role == "family"]
 
 
 def _feedback_invitations(ctx: Context, run: MeetingRun) -> list[Reply]:

@@ -6,12 +6,13 @@ Times are stored in UTC (timezone-aware on PostgreSQL, naive-UTC on SQLite;
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -96,6 +97,9 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # What a model's cadence may count from (flows.cadence.Anchors), as the coordinator records them.
+    placed_on: Mapped[date | None] = mapped_column(Date)
+    moved_out_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Meeting(Base):

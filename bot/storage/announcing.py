@@ -25,7 +25,8 @@ def meeting_view(meeting: Meeting) -> MeetingView:
 
 
 def case_view(case: Case) -> CaseView:
-    return CaseView(case.id, case.pseudonym, case.model_id, case.timezone, case.status, case.coordinator_id)
+    return CaseView(case.id, case.pseudonym, case.model_id, case.timezone, case.status, case.coordinator_id,
+                    placed_on=case.placed_on, moved_out_on=case.moved_out_on)
 
 
 def has_taken_place(meeting: Meeting, now: datetime) -> bool:
@@ -58,15 +59,20 @@ async def invitees(session: AsyncSession, meeting: Meeting, sealer: Sealer) -> t
                  for invitation, person, participant in rows)
 
 
-async def load_next_plan(session: AsyncSession, case: CaseView, now: datetime, sealer: Sealer) -> NextMeetingPlan:
+async def load_next_plan(session: AsyncSession, case: CaseView, now: datetime, sealer: Sealer,
+                         focus: int | None = None) -> NextMeetingPlan:
+    """`focus`: the planned meeting the coordinator is acting on (a series has
+    several ahead); only a meeting of this case ahead counts, else the soonest."""
     people = tuple(Invitee(person.id, person.chat_id, person.name, participant.role)
                    for participant, person in await people_of(session, case.id))
     meetings = list(await session.scalars(
         select(Meeting).where(Meeting.case_id == case.id, Meeting.status != "cancelled").order_by(Meeting.starts_at, Meeting.id)))
     history = [m for m in meetings if has_taken_place(m, now)]
-    upcoming = next((m for m in meetings if m.status == "planned" and m.starts_at > now), None)
+    coming = [m for m in meetings if m.status == "planned" and m.starts_at > now]
+    upcoming = next((m for m in coming if m.id == focus), coming[0] if coming else None)
     last = history[-1] if history else None
     noted = (last.progress or {}).get("next_people") if last is not None else None
+    invited_to = [(m.id, tuple(p.chat_id for p in await invitees(session, m, sealer))) for m in coming if m.ref]
     return NextMeetingPlan(
         case=case,
         people=people,
@@ -74,6 +80,10 @@ async def load_next_plan(session: AsyncSession, case: CaseView, now: datetime, s
         upcoming=meeting_view(upcoming) if upcoming else None,
         invited=await invitees(session, upcoming, sealer) if upcoming is not None and upcoming.ref else (),
         next_people=tuple(noted) if noted is not None else None,
+        coming=tuple(meeting_view(m) for m in coming),
+        coming_invited=tuple(invited_to),
+        agreed_weeks=next((m.progress["follow_up_weeks"] for m in reversed(history)
+                           if isinstance((m.progress or {}).get("follow_up_weeks"), int)), None),
     )
 
 

@@ -67,6 +67,7 @@ from flows.outcome import (
     NotePrepReminder,
     OpenPreparation,
     RecordBroadcast,
+    RecordCaseDate,
     RevokeInvite,
     SaveAnswer,
     SaveFeedback,
@@ -437,6 +438,15 @@ async def _(change: CancelMeeting, session, actor):
     meeting.calendar_sequence = (meeting.calendar_sequence or 0) + 1
     await session.execute(delete(Job).where(Job.meeting_id == meeting.id, Job.done_at.is_(None)))
     audit(session, actor, "cancelled_meeting", meeting.case_id, meeting=meeting.id)
+
+
+@apply.register
+async def _(change: RecordCaseDate, session, actor):
+    if change.which not in ("placed_on", "moved_out_on"):
+        raise ValueError(f"no such date of a case: {change.which}")
+    case = await session.get(Case, change.case_id)
+    setattr(case, change.which, change.day)
+    audit(session, actor, "recorded_case_date", change.case_id, which=change.which, day=change.day.isoformat())
 
 
 @apply.register

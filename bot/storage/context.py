@@ -45,6 +45,7 @@ _PLAN_CASE = re.compile(r"^\d+\|plan:case:(\d+)$")
 _TASK_BUTTON = re.compile(r"^-\|task:[a-z]+:([A-Za-z0-9_-]{1,24})$")
 _NEXT_CASE = re.compile(r"^\d+\|next:case:(\d+)$")
 _NEXT_FROM_MEETING = re.compile(r"^\d+\|meeting:nextdate$")
+_NEXT_SHOW = re.compile(r"^\d+\|next:show:(\d+)$")  # another meeting of the series
 _RSVP = re.compile(r"^-\|rsvp:[a-z]+:([A-Za-z0-9_-]{1,24}):\d+$")
 _FEEDBACK_GO = re.compile(r"^-\|fb:go:\d+$")
 _RESULTS_CASE = re.compile(r"^\d+\|fbres:case:(\d+)$")
@@ -198,7 +199,12 @@ async def _next_plan(session, event: Event, state: State, cases: tuple[CaseView,
         only = _only_open(cases)
         case_id = only.id if only else None
     case = next((c for c in cases if c.id == case_id), None)
-    return await load_next_plan(session, case, now, sealer) if case is not None else None
+    focus = None  # which of the series' coming meetings: checked against the case's own in the loader
+    if isinstance(event, ButtonPress) and (match := _NEXT_SHOW.match(event.data)):
+        focus = int(match.group(1))
+    elif state.flow == "next" and not isinstance(event, Command):
+        focus = state.data.get("meeting")
+    return await load_next_plan(session, case, now, sealer, focus) if case is not None else None
 
 
 async def _invitation(session, event: Event, state: State, person: Person):
@@ -293,7 +299,7 @@ async def _coordinated_cases(session: AsyncSession, person_id: int) -> tuple[Cas
     return tuple(
         CaseView(c.id, c.pseudonym, c.model_id, c.timezone, c.status, c.coordinator_id,
                  tuple(meetings[c.id]), tuple((name, role) for name, role, _chat in people[c.id]),
-                 tuple(chat for _name, _role, chat in people[c.id]), offline[c.id])
+                 tuple(chat for _name, _role, chat in people[c.id]), offline[c.id], c.placed_on, c.moved_out_on)
         for c in cases
     )
 

@@ -67,8 +67,12 @@ async def load_run(session: AsyncSession, case: CaseView, meeting: Meeting, seal
         .order_by(PlanVersion.number.desc()).limit(1))
     previous = await snapshot(session, earlier, models, sealer) if earlier is not None and models is not None else None
     views = await views_of_meeting(session, meeting.id, people, sealer)
+    coming = await session.scalars(select(Meeting).where(
+        Meeting.case_id == case.id, Meeting.status == "planned", Meeting.id != meeting.id,
+        Meeting.starts_at > meeting.starts_at).order_by(Meeting.starts_at))
     return MeetingRun(case, meeting_view(meeting), coordinator.chat_id if coordinator else None, open_progress(meeting.progress, sealer),
-                      people, tasks, previous, views, await consents_of(session, case.id))
+                      people, tasks, previous, views, await consents_of(session, case.id),
+                      tuple(meeting_view(m) for m in coming))
 
 
 async def load_run_by_id(session: AsyncSession, meeting_id: int, sealer: Sealer, models=None) -> MeetingRun | None:

@@ -31,6 +31,7 @@ from flows.labels import LANGUAGE_NAMES, ROLES
 COORDINATOR = "coordinator"
 RECORDS = (
     "attendance", "tasks", "plan", "child_view", "child_absent_reason", "next_participants", "next_date", "feedback",
+    "follow_up_frequency",
 )
 # What a step writes into the plan (flows.plan): the coordinator gets a button for each.
 PLAN_PARTS = ("goals", "goal_scales", "situation", "safety_columns", "responsibility", "views", "evaluation")
@@ -134,9 +135,25 @@ class Cadence(_Strict):
     after_end_days_min: Days | None = None
     after_end_days_max: Days | None = None
     follow_up_days: Days | None = None
+    # What "first within" and "after the end" count from: the case's first
+    # meeting, or the dates the coordinator records for the case (the day the
+    # child was placed, the day they moved out).
+    counts_from: Literal["placement", "moving_out"] | None = None  # None: from the first meeting
+    # How often the meeting may agree to follow up, in weeks: a step that
+    # records "follow_up_frequency" offers these, and /next counts from the agreed one.
+    agreed_every_weeks: tuple[Annotated[StrictInt, Field(ge=1, le=52)], ...] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Cadence:
+        first = self.first_within_hours is not None or self.first_within_days is not None
+        if self.counts_from == "placement" and not first:
+            raise fault("counts_from", "'placement' is what first_within_hours or first_within_days counts from: give one")
+        if self.counts_from == "moving_out" and self.after_end_days_min is None:
+            raise fault("counts_from", "'moving_out' is what after_end_days_min and _max count from: give them")
+        if self.agreed_every_weeks is not None and len(set(self.agreed_every_weeks)) != len(self.agreed_every_weeks):
+            raise fault("agreed_every_weeks", "an interval is listed twice")
+        if self.after_end_days_min is not None and self.counts_from != "moving_out":
+            raise fault("counts_from", "after_end_days_min counts from the moving-out date: set counts_from = \"moving_out\"")
         if (self.initial_count is None) != (self.initial_every_days is None):
             raise fault("initial_count", "initial_count and initial_every_days go together")
         if (self.after_end_days_min is None) != (self.after_end_days_max is None):
@@ -233,6 +250,16 @@ class MeetingType(_Strict):
     participants: Roles
     professionals_only: StrictBool = False
     inform_family: Text | None = None
+    # Roles that take part only when someone asks for them, so not invited by
+    # default: the talk with the child is held without the place's staff
+    # unless the child asks for their contact person (SEL § 70, stk. 2).
+    on_request: Annotated[tuple[StrictStr, ...], AfterValidator(_roles(coordinator=False, non_empty=False))] = ()
+    on_request_note: Text | None = None  # what the coordinator is told when inviting
+    # The series: the kind of meeting that usually comes next (/next suggests
+    # it), and whether the next one of this kind is always agreed before the
+    # meeting ends ("Aftal altid næste statusmøde").
+    next_type: Id | None = None
+    agree_next: StrictBool = False
     prep_opens_days: Days = 7
     max_reminders: Days = 2
     default_visibility: Visibility = "meeting"
@@ -264,6 +291,15 @@ class MeetingType(_Strict):
                     raise fault(f"steps[{i}].{field}", self._not_invited(stray[0]))
             if step.private_family_time and "professional" in self.participants and "professional" not in step.leaves_room:
                 raise fault(f"steps[{i}].leaves_room", "in private family time the professionals leave the room")
+        if stray := [r for r in self.on_request if r not in self.participants]:
+            raise fault("on_request", self._not_invited(stray[0]))
+        if self.on_request and set(self.on_request) == set(self.participants):
+            raise fault("on_request", "leave at least one role invited by default")
+        if (self.on_request_note is None) != (not self.on_request):
+            raise fault("on_request_note", "on_request and on_request_note go together: say who asks for whom")
+        for i, step in enumerate(self.steps):
+            if "follow_up_frequency" in step.records and not self.cadence.agreed_every_weeks:
+                raise fault(f"steps[{i}].records", "'follow_up_frequency' offers the cadence's agreed_every_weeks: list them")
         for i, question in enumerate(self.questions):
             if stray := [r for r in question.roles if r not in self.participants]:
                 raise fault(f"questions[{i}].roles", self._not_invited(stray[0]))
@@ -303,6 +339,9 @@ class MeetingModel(_Strict):
     roles: Roles
     closing_advice: Text
     feedback_intro: Text | None = None
+    # The coordinator is independent of the social services (the family group
+    # conference's "oberoende samordnare"): everyone preparing is told so.
+    coordinator_independent: StrictBool = False
     meeting_types: tuple[MeetingType, ...]
     # An organisation's own texts in every language, without touching the
     # catalogs: [translations.sv] "the English text" = "den svenska texten".
@@ -326,6 +365,10 @@ class MeetingModel(_Strict):
                     f"meeting_types[{i}].participants",
                     f"role {stray[0]!r} is not among the model's roles ({', '.join(self.roles)})",
                 )
+            if meeting_type.next_type is not None and meeting_type.next_type not in {t.id for t in self.meeting_types}:
+                raise fault(f"meeting_types[{i}].next_type",
+                            f"no meeting type {meeting_type.next_type!r} in this model "
+                            f"(types: {', '.join(t.id for t in self.meeting_types)})")
         texts = set(self.msgids())
         for language, translated in self.translations.items():
             if language not in LANGUAGE_NAMES:
@@ -354,7 +397,7 @@ class MeetingModel(_Strict):
                 yield (), key, value
         for i, meeting_type in enumerate(self.meeting_types):
             table, prefix = ("meeting_types", i), f"meeting_types.{meeting_type.id}"
-            for key in ("name", "purpose", "inform_family"):
+            for key in ("name", "purpose", "inform_family", "on_request_note"):
                 if (value := getattr(meeting_type, key)) is not None:
                     yield table, f"{prefix}.{key}", value
             for j, step in enumerate(meeting_type.steps):

@@ -40,14 +40,14 @@ async def test_ids_are_never_reused_and_earlier_erasures_leave_no_ids_behind(dat
         anna = Person(telegram_user_id=2, chat_id=2, name="Anna", created_at=now)
         session.add_all([cia, anna])
         await session.flush()
-        case = Case(pseudonym="F", coordinator_id=cia.id, model_id="systemic", timezone="Europe/Oslo", created_at=now)
-        session.add(case)
-        await session.flush()
+        case_id = (await session.execute(insert(Case.__table__).values(
+            pseudonym="F", coordinator_id=cia.id, model_id="systemic", timezone="Europe/Oslo", status="open",
+            created_at=now))).inserted_primary_key[0]
         # Only the columns there were at 0007 (a later migration adds more).
-        await session.execute(insert(Participant.__table__).values(case_id=case.id, person_id=anna.id, role="family",
+        await session.execute(insert(Participant.__table__).values(case_id=case_id, person_id=anna.id, role="family",
                                                                    joined_at=now))
         gone = anna.id + 1  # someone erased before the migration, under the old code
-        session.add(Meeting(case_id=case.id, meeting_type="meeting", starts_at=now, status="ended", created_at=now,
+        session.add(Meeting(case_id=case_id, meeting_type="meeting", starts_at=now, status="ended", created_at=now,
                             progress={"present": [anna.id, gone], "read": [gone], "step": 2}))
         session.add(Conversation(chat_id=1, flow="meeting", step="task", data={"owners": [gone, anna.id]}, version=1))
     await engine.dispose()

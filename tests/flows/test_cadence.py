@@ -69,3 +69,48 @@ def test_a_suggestion_is_never_in_the_past():
 
 def test_the_calendar_entry_lasts_as_long_as_the_steps():
     assert planned_minutes(builtin_models()["systemic"].meeting_type("meeting")) == 90  # 80 minutes, a quarter hour up
+
+
+def test_the_first_network_meeting_counts_from_the_placement_and_an_overdue_one_is_said_plainly():
+    from datetime import date
+
+    from flows.cadence import Anchors
+
+    network = danish("netvaerksmode")
+    s = suggest(network, (), NOW, ZONE, Anchors(placement=date(2026, 10, 17)))  # due by 14 November
+    assert s.overdue_days == 9 and s.reason.params["n"] == 9 and "overdue" in s.reason.msgid
+    assert local(s).date().isoformat() == "2026-11-24"  # the first possible day, not a silent "tomorrow"
+    on_time = suggest(network, (), NOW, ZONE, Anchors(placement=date(2026, 11, 20)))
+    assert on_time.overdue_days == 0 and local(on_time).date().isoformat() == "2026-12-18"
+    assert "placement" in on_time.reason.msgid
+
+
+def test_the_moving_in_talk_counts_from_the_placement_and_the_moving_out_talk_from_moving_out():
+    from datetime import date
+
+    from flows.cadence import Anchors
+
+    s = suggest(danish("indskrivningssamtale"), (), NOW, ZONE, Anchors(placement=date(2026, 11, 22)))
+    assert local(s).date() <= date(2026, 11, 24) and s.overdue_days == 0
+    late = suggest(danish("indskrivningssamtale"), (), NOW, ZONE, Anchors(placement=date(2026, 11, 18)))
+    assert late.overdue_days == 3
+    out = suggest(danish("udskrivningssamtale"), (), NOW, ZONE, Anchors(moving_out=date(2026, 11, 16)))
+    assert local(out).date().isoformat() == "2026-11-30" and out.reason.params["low"] == 14
+    # Without the recorded day the rule counts from the case's meetings, as before.
+    assert suggest(danish("udskrivningssamtale"), (), NOW, ZONE).overdue_days == 0
+
+
+def test_the_series_overview_names_each_kind_and_what_is_due_or_overdue():
+    from datetime import date
+
+    from flows.cadence import Anchors, series_overview
+
+    model = builtin_models()["danish_series"]
+    history = held("indskrivningssamtale", (2026, 10, 20)) + held("statusmode", (2026, 10, 27), (2026, 11, 3))
+    coming = (MeetingView(9, "bornesamtale", NOW + timedelta(days=2), None, "planned", "r", 0),)
+    lines = series_overview(model, history, coming, NOW, ZONE, Anchors(placement=date(2026, 10, 17)))
+    texts = [(line.msgid, line.params) for line in lines]
+    msgids = [m for m, _ in texts]
+    assert msgids.count("{meeting}: last held {last}; next {next}") == 3  # moving-in talk, status, the talk with the child
+    overdue = [p for m, p in texts if "overdue" in m]
+    assert {p["meeting"].msgid: p["n"] for p in overdue} == {"Status meeting": 13, "Network meeting": 9}

@@ -153,6 +153,8 @@ def test_danish_series_meeting_types_are_faithful():
     child_talk = model.meeting_type("bornesamtale")
     assert "child" in child_talk.participants and "family" not in child_talk.participants
     assert child_talk.default_visibility == "coordinator"
+    # SEL § 70, stk. 2: without the place's staff, unless the child asks for their contact person.
+    assert child_talk.on_request == ("professional",) and "contact person" in child_talk.on_request_note
     status = model.meeting_type("statusmode")
     last = status.steps[-1]
     assert "next_date" in last.records and "status meeting" in last.title
@@ -336,6 +338,23 @@ BROKEN = [
     pytest.param(
         "systemic.toml", SYSTEMIC + '\n[translations.de]\n"Systemic meeting" = "Systemisches Treffen"\n',
         ["systemic.toml: translations.de: unknown language"], id="translation-language",
+    ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC.replace('participants = ["family", "child", "network", "professional"]',
+                                          'participants = ["family", "child", "network", "professional"]\non_request = ["professional"]', 1),
+        ["systemic.toml: meeting_types[0].on_request_note: on_request and on_request_note go together"], id="on-request-without-note",
+    ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC.replace('participants = ["family", "child", "network", "professional"]',
+                                          'participants = ["family", "child", "network", "professional"]\n'
+                                          'on_request = ["family", "child", "network", "professional"]\non_request_note = "Ask first"', 1),
+        ["systemic.toml: meeting_types[0].on_request: leave at least one role invited by default"],
+        id="on-request-not-a-participant",
+    ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC.replace("follow_up_days = 42", 'follow_up_days = 42\ncounts_from = "placement"', 1),
+        ["systemic.toml: meeting_types[0].cadence.counts_from: 'placement' is what first_within_hours or first_within_days counts from"],
+        id="counts-from-placement-without-a-first-rule",
     ),
     pytest.param(
         "systemic.toml", SYSTEMIC + '\n[translations.sv]\n"Not in this model" = "Inte i modellen"\n',

@@ -440,3 +440,36 @@ def test_a_notice_button_for_a_closed_preparation_leaves_the_current_question_al
     assert out.state == where and not out.changes and not out.clear_buttons
     (change,) = saved(chat.text("Still answering question 1"))
     assert change.question_id == preparing.questions(chat.ctx, chat.ctx.preparations[0])[0].id
+
+
+def test_preparation_starts_with_the_meetings_purpose_and_each_steps_part_for_the_reader():
+    from flows.context import PersonView
+
+    def intro(role, meeting_type="bornesamtale"):
+        prep = prep_view(role=role, model_id="danish_series", meeting_type=meeting_type)
+        chat = PrepChat(ctx(person=PersonView(2, "Ella", False, "en"), preparations=(prep,)))
+        return chat.command("prep").replies[0].parts
+
+    child = intro("child")
+    purpose = next(p for p in child if p.msgid == "<b>{meeting}</b>\n{purpose}")
+    assert purpose.params["meeting"].msgid == "Talk with the child" and "life at the place" in purpose.params["purpose"].msgid
+    steps = next(p for p in child if p.msgid.startswith("<b>How the meeting goes")).params["steps"].items
+    assert [s.params["title"].msgid for s in steps] == ["Getting comfortable", "How are you?", "What happens now"]
+    assert [s.params["part"].msgid for s in steps] == ["you speak", "you speak", "you speak"]
+    # In the moving-in talk the child listens first, then may go out for a break.
+    parts = [s.params["part"].msgid for s in
+             next(p for p in intro("child", "indskrivningssamtale") if p.msgid.startswith("<b>How the meeting goes")).params["steps"].items]
+    assert parts[:3] == ["you listen", "you speak", "you step out for a while"]
+    family = intro("family", "indskrivningssamtale")
+    assert family[0].plural.startswith("Let's prepare") and family[1].msgid == "<b>{meeting}</b>\n{purpose}"
+
+
+def test_in_a_family_group_conference_everyone_preparing_is_told_the_coordinator_is_independent():
+    from flows.context import PersonView
+
+    independent = "The coordinator who leads this meeting is independent of the social services"
+    for model_id, told in (("family_group_conference", True), ("systemic", False)):
+        prep = prep_view(role="network", model_id=model_id)
+        chat = PrepChat(ctx(person=PersonView(2, "Ella", False, "en"), preparations=(prep,)))
+        parts = chat.command("prep").replies[0].parts
+        assert any(p.msgid.startswith(independent) for p in parts) is told

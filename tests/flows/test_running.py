@@ -125,3 +125,89 @@ def test_pause_and_continue_tell_everyone():
     assert out.changes[0].progress["paused"] is True and "paused" in chat.said_to(400)
     out = chat.press("meeting:resume")
     assert out.changes[0].progress["paused"] is False and "Now:" in chat.said_to(400)
+
+
+def danish_run(meeting_type: str, **progress) -> RunChat:
+    from flows.context import MeetingView
+    from tests.auxil.flowctx import NOW
+    from datetime import timedelta
+
+    the_case = case(model_id="danish_series",
+                    meetings=(MeetingView(1, meeting_type, NOW + timedelta(days=2), "Rådhuset", "planned"),))
+    run = MeetingRun(the_case, the_case.meetings[0], 900, dict(progress), PEOPLE)
+    return RunChat(ctx(person=coordinator(), coordinated_cases=(the_case,), meeting_run=run))
+
+
+def test_a_professionals_only_meeting_lists_only_the_professionals_and_does_not_ask_for_the_child():
+    chat = danish_run("samarbejdsmode")
+    out = chat.command("meeting")
+    assert chat.actions().count("meeting:att:5") == 1
+    assert not {"meeting:att:2", "meeting:att:3", "meeting:att:4"} & set(chat.actions())
+    assert "Anna" not in repr(out.replies) and "Only the professionals take part" in repr(out.replies)
+    out = chat.press("meeting:att:2")  # a forged button for the mother changes nothing
+    assert not out.changes
+    chat.press("meeting:att:5")
+    out = chat.press("meeting:start")
+    assert chat.ctx.state.step == "control" and out.changes[0].status == "running"  # no question about Kim
+
+
+def test_the_family_is_told_when_a_professionals_only_meeting_ends_and_nobody_else_is():
+    chat = danish_run("samarbejdsmode", present=[5])
+    chat.command("meeting")
+    chat.press("meeting:start")
+    chat.press("meeting:end")
+    out = chat.press("meeting:endyes")
+    told = chat.to(200)
+    assert "The professionals working with you had a meeting without you" in repr(told[0])
+    assert "The professionals working with you" not in chat.said_to(300) + chat.said_to(400) + chat.said_to(500)
+    assert out.changes[0].status == "ended"
+
+
+def test_a_meeting_with_the_family_sends_no_inform_family_text():
+    chat = danish_run("statusmode", present=[2, 3, 5])
+    chat.command("meeting")
+    chat.press("meeting:start")
+    chat.press("meeting:end")
+    chat.press("meeting:endyes")
+    assert "had a meeting without you" not in chat.said_to(200)
+
+
+def test_ending_a_status_meeting_without_the_next_one_asks_the_coordinator_to_confirm():
+    chat = danish_run("statusmode", present=[2, 3, 5])
+    chat.command("meeting")
+    chat.press("meeting:start")
+    out = chat.press("meeting:end")
+    assert "No next {meeting} is planned yet" in repr(out.replies) and not out.changes
+    assert {"meeting:nextdate", "meeting:endyes", "meeting:stay"} <= set(chat.actions())
+    from flows.context import MeetingView
+    from tests.auxil.flowctx import NOW
+    from datetime import timedelta
+
+    planned = MeetingView(2, "statusmode", NOW + timedelta(days=9), "Rådhuset", "planned", "ref", 0)
+    chat.ctx = replace(chat.ctx, meeting_run=replace(chat.ctx.meeting_run, coming=(planned,)))
+    out = chat.press("meeting:end")
+    assert "End the meeting now?" in repr(out.replies)
+
+
+def test_a_talk_with_the_child_ends_without_asking_for_a_next_one():
+    chat = danish_run("bornesamtale", present=[3])
+    chat.command("meeting")
+    chat.press("meeting:start")
+    out = chat.press("meeting:end")
+    assert "End the meeting now?" in repr(out.replies)
+
+
+def test_the_start_up_meeting_agrees_how_often_to_follow_up():
+    chat = run_chat(model="startup", present=[2, 3, 5])
+    chat.command("meeting")
+    chat.press("meeting:start")
+    for _ in range(5):  # to "Following up"
+        chat.press("meeting:next")
+    assert "meeting:freq" in chat.actions()
+    chat.press("meeting:freq")
+    assert [f"meeting:freqset:{w}" for w in (2, 4, 6, 8)] == [a for a in chat.actions() if a.startswith("meeting:freqset")]
+    out = chat.press("meeting:freqset:3")  # not offered: a forged button changes nothing
+    assert not out.changes
+    out = chat.press("meeting:freqset:6")
+    assert out.changes[0].progress["follow_up_weeks"] == 6
+    assert "🔁 Agreed: we follow up every {n} week." in repr(out.replies)
