@@ -27,6 +27,8 @@ from bot.delivery.sender import OutboxSender
 from bot.engine import Engine
 from bot.i18n import resolve_locale, use_model_translations
 from bot.inbox import Dispatcher, Poller
+from bot.ops.contact import ContactRecorder, RecordingPoller
+from bot.ops.webhook import start_webhook
 from bot.planner import Planner, plan_purge
 from bot.scheduler import Scheduler
 from bot.storage.sealing import Sealer
@@ -66,8 +68,11 @@ def build_application(settings: Settings) -> Application:
 class Runtime:
     """A running bot: everything `meetbot run` and `meetbot demo` start."""
 
-    def __init__(self, settings: Settings, *, clock=None, token_factory=None):
+    def __init__(self, settings: Settings, *, clock=None, token_factory=None, mode: str | None = None):
         self.settings = settings
+        # How updates come in: "poll" (getUpdates), "webhook" (Telegram posts them to
+        # MEETBOT_WEBHOOK_URL), or "worker" (none: it handles what others stored).
+        self.mode = mode or ("webhook" if settings.webhook_url else "poll")
         self.db = make_engine(settings.database_url)
         self.sessionmaker = make_sessionmaker(self.db)
         self.application = build_application(settings)
@@ -83,11 +88,11 @@ class Runtime:
         self.dispatcher: Dispatcher | None = None
         self.scheduler: Scheduler | None = None
         self.menus: asyncio.Task | None = None  # setting the command menus, in the background
+        self.webhook = None  # bot.ops.webhook.WebhookServer, in webhook mode
 
     async def start(self) -> None:
         await self.application.initialize()
         me = self.application.bot.bot  # filled in by initialize() via getMe
-        await self.application.bot.delete_webhook()
         config = Config(
             default_timezone=self.settings.default_timezone,
             invite_ttl=timedelta(days=self.settings.invite_ttl_days),
@@ -103,7 +108,9 @@ class Runtime:
                              planner=Planner(self.models, timing), **self._engine_options)
         limits = RateLimits(self.settings.send_rate_global, self.settings.send_rate_per_chat)
         self.sender = OutboxSender(self.sessionmaker, self.application.bot, limits, sealer=sealer)
-        self.poller = Poller(self.sessionmaker, self.application, timeout=self.settings.poll_timeout, sealer=sealer)
+        recorder = ContactRecorder(self.sessionmaker, self.mode)
+        self.poller = RecordingPoller(self.sessionmaker, self.application, timeout=self.settings.poll_timeout,
+                                      sealer=sealer, recorder=recorder)
         self.dispatcher = Dispatcher(self.sessionmaker, self.application, on_failure=self._apologise, sealer=sealer)
         self.scheduler = Scheduler(self.sessionmaker, models=self.models, timing=timing,
                                    default_locale=self.settings.default_locale, interval=self.settings.scheduler_interval,
@@ -117,8 +124,17 @@ class Runtime:
         data["refresh_commands"] = self._refresh_commands
         self.menus = asyncio.create_task(
             register_menus(self.application.bot, self.sessionmaker, self.settings.default_locale), name="menus")
+        # Intake, by mode (bot/ops/webhook.py): polling deletes any webhook, as
+        # Telegram refuses getUpdates while one is set; webhook mode sets it.
+        if self.mode == "webhook":
+            self.webhook = await start_webhook(self.settings, self.sessionmaker, self.application.bot, sealer,
+                                               store=self.poller.store, on_stored=self.dispatcher.wake,
+                                               on_contact=recorder.record)
+        elif self.mode == "poll":
+            await self.application.bot.delete_webhook()
         self.tasks = [
-            asyncio.create_task(self._supervised(lambda: self.poller.run(self.stopping, self.dispatcher.wake)), name="poller"),
+            *([asyncio.create_task(self._supervised(lambda: self.poller.run(self.stopping, self.dispatcher.wake)),
+                                   name="poller")] if self.mode == "poll" else []),
             asyncio.create_task(self._supervised(lambda: self.dispatcher.run(self.stopping)), name="dispatcher"),
             asyncio.create_task(self._supervised(lambda: self.sender.run(self.stopping)), name="sender"),
             asyncio.create_task(self._supervised(lambda: self.scheduler.run(self.stopping)), name="scheduler"),
@@ -144,6 +160,8 @@ class Runtime:
         for task in self.tasks:
             if task.get_name() == "poller":
                 task.cancel()  # it may sit in a long poll; its offset is already stored
+        if self.webhook is not None:
+            await self.webhook.stop()  # Telegram keeps what it could not deliver, and tries again
         if self.menus is not None:
             self.menus.cancel()
         await asyncio.gather(*self.tasks, *([self.menus] if self.menus else []), return_exceptions=True)

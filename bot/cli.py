@@ -130,7 +130,13 @@ def _refuse_without_key(settings: Settings) -> None:
             "or set MEETBOT_STORE_UNENCRYPTED=true to store answers unencrypted"))
 
 
-def cmd_run(settings: Settings, _args) -> int:
+def cmd_run(settings: Settings, args, *, mode: str | None = None) -> int:
+    if getattr(args, "webhook", None):
+        if not args.webhook.startswith("https://"):
+            raise StartupError(EXIT_CONFIG, "--webhook: must be an https:// address (Telegram posts only to https)")
+        settings = settings.model_copy(update={"webhook_url": args.webhook})
+    if getattr(args, "polling", False):
+        settings = settings.model_copy(update={"webhook_url": None})
     if settings.token is None:
         raise StartupError(EXIT_CONFIG, "MEETBOT_TOKEN is not set: set it to the token @BotFather gave you (see the README)")
     _refuse_without_key(settings)
@@ -147,7 +153,7 @@ def cmd_run(settings: Settings, _args) -> int:
         from flows.meeting_models import ModelError
 
         try:
-            runtime = Runtime(settings)
+            runtime = Runtime(settings, mode=mode)
         except ModelError as exc:
             raise StartupError(EXIT_CONFIG, f"MEETBOT_MODELS_DIR: {exc}") from exc
         try:
@@ -155,6 +161,10 @@ def cmd_run(settings: Settings, _args) -> int:
         except InvalidToken as exc:
             await _quietly(runtime.stop())
             raise StartupError(EXIT_TOKEN, "Telegram refused the token (MEETBOT_TOKEN): check it with @BotFather") from exc
+        except OSError as exc:  # the webhook's port is taken, or not ours to listen on
+            await _quietly(runtime.stop())
+            raise StartupError(EXIT_CONFIG, f"MEETBOT_WEBHOOK_LISTEN {settings.webhook_listen}: cannot listen there "
+                                            f"({exc.strerror or exc})") from exc
         except NetworkError as exc:  # TimedOut is one too
             await _quietly(runtime.stop())
             base = settings.api_base_url
@@ -163,12 +173,18 @@ def cmd_run(settings: Settings, _args) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, runtime.stopping.set)
-        logging.getLogger("meetbot").info("running; press Ctrl+C to stop")
+        logging.getLogger("meetbot").info("running (%s); stop with Ctrl+C or SIGTERM", runtime.mode)
         await runtime.stopping.wait()
         await runtime.stop()
 
     asyncio.run(main())
     return 0
+
+
+def cmd_worker(settings: Settings, args) -> int:
+    """Dispatcher, sender and scheduler without an intake of its own: it
+    handles what a poller or the webhook processes store in the same database."""
+    return cmd_run(settings, args, mode="worker")
 
 
 async def _quietly(awaitable) -> None:
@@ -273,7 +289,7 @@ def cmd_models(settings: Settings, args) -> int:
 
 
 COMMANDS = {
-    "run": cmd_run, "migrate": cmd_migrate, "coordinator-invite": cmd_coordinator_invite,
+    "run": cmd_run, "worker": cmd_worker, "migrate": cmd_migrate, "coordinator-invite": cmd_coordinator_invite,
     "demo": cmd_demo, "purge": cmd_purge, "erase-case": cmd_erase_case, "models": cmd_models,
 }
 
@@ -283,7 +299,12 @@ def parser() -> argparse.ArgumentParser:
                                      epilog="Exit codes: 1 refused or failed, 2 a setting, 3 Telegram refused the token, "
                                             "4 the Bot API cannot be reached, 5 the database.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (long polling); migrates the database first")
+    run = sub.add_parser("run", help="run the bot (long polling, or a webhook); migrates the database first")
+    intake = run.add_mutually_exclusive_group()
+    intake.add_argument("--webhook", metavar="URL",
+                        help="take updates by webhook at this https address (else MEETBOT_WEBHOOK_URL; else polling)")
+    intake.add_argument("--polling", action="store_true", help="poll even if MEETBOT_WEBHOOK_URL is set (deletes the webhook)")
+    sub.add_parser("worker", help="handle, send and remind without taking updates in (beside a poller or webhook processes)")
     sub.add_parser("migrate", help="bring the database to the newest schema")
     invite = sub.add_parser("coordinator-invite", help="print a one-time link that makes its opener a coordinator")
     invite.add_argument("--username", help="the bot's username (asked from Telegram if not given)")

@@ -43,6 +43,41 @@ class Settings(BaseSettings):
     feedback_drop: int = Field(default=3, ge=1, le=10, description="so does one this much lower than the same person's last time")
     quiet_hours: str = Field(default="21-8", description="no reminders between these local hours; empty for none")
     scheduler_interval: float = Field(default=30.0, gt=0, description="seconds between looks for due reminders")
+    # Webhook mode (bot/ops/webhook.py): the public https address Telegram posts to, the local
+    # host:port the reverse proxy forwards it to, and the secret Telegram sends along (when
+    # unset, a random one is made once and kept in the database, shared by every process).
+    webhook_url: str | None = Field(default=None, description="run in webhook mode at this https address")
+    webhook_listen: str = Field(default="127.0.0.1:8443", description="local host:port of the webhook server")
+    webhook_secret: SecretStr | None = Field(default=None)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be an https:// address (Telegram posts only to https)")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        from bot.ops.listen import parse_listen
+
+        parse_listen(value)
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        if value is not None:
+            from bot.ops.webhook import valid_secret
+
+            if not valid_secret(value.get_secret_value()):
+                raise ValueError("must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
 
     @field_validator("default_locale")
     @classmethod
@@ -95,6 +130,8 @@ MAKE_KEY = 'python3 -c "from cryptography.fernet import Fernet; print(Fernet.gen
 def secrets_of(settings: Settings) -> list[str]:
     """What must never be printed or logged: the token and the encryption keys."""
     values = [settings.token.get_secret_value()] if settings.token else []
+    if settings.webhook_secret:
+        values.append(settings.webhook_secret.get_secret_value())
     if settings.encryption_key:
         values += [k.strip() for k in settings.encryption_key.get_secret_value().split(",") if k.strip()]
     return [v for v in values if v]

@@ -375,3 +375,7 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# The service side's tables (bot/ops/models.py), so the metadata knows them.
+import bot.ops.models  # noqa: E402,F401
