@@ -28,6 +28,7 @@ from bot.engine import Engine
 from bot.i18n import resolve_locale, use_model_translations
 from bot.inbox import Dispatcher, Poller
 from bot.ops.contact import ContactRecorder, RecordingPoller
+from bot.ops.sharing import DispatchLock, Heartbeat, SharedDispatcher
 from bot.ops.webhook import start_webhook
 from bot.planner import Planner, plan_purge
 from bot.scheduler import Scheduler
@@ -89,6 +90,7 @@ class Runtime:
         self.scheduler: Scheduler | None = None
         self.menus: asyncio.Task | None = None  # setting the command menus, in the background
         self.webhook = None  # bot.ops.webhook.WebhookServer, in webhook mode
+        self.heartbeat: Heartbeat | None = None
 
     async def start(self) -> None:
         await self.application.initialize()
@@ -111,7 +113,12 @@ class Runtime:
         recorder = ContactRecorder(self.sessionmaker, self.mode)
         self.poller = RecordingPoller(self.sessionmaker, self.application, timeout=self.settings.poll_timeout,
                                       sealer=sealer, recorder=recorder)
-        self.dispatcher = Dispatcher(self.sessionmaker, self.application, on_failure=self._apologise, sealer=sealer)
+        # Several processes may share the database (bot/ops/sharing.py): one dispatches at a
+        # time, and the senders split Telegram's global rate between the live processes.
+        self.dispatcher = SharedDispatcher(self.sessionmaker, self.application, on_failure=self._apologise,
+                                           sealer=sealer, lock=DispatchLock(self.db))
+        self.heartbeat = Heartbeat(self.sessionmaker, self.mode, limits)
+        await self.heartbeat.beat()
         self.scheduler = Scheduler(self.sessionmaker, models=self.models, timing=timing,
                                    default_locale=self.settings.default_locale, interval=self.settings.scheduler_interval,
                                    wake_sender=self.sender.wake, sealer=sealer, retention_days=self.settings.retention_days,
@@ -138,6 +145,7 @@ class Runtime:
             asyncio.create_task(self._supervised(lambda: self.dispatcher.run(self.stopping)), name="dispatcher"),
             asyncio.create_task(self._supervised(lambda: self.sender.run(self.stopping)), name="sender"),
             asyncio.create_task(self._supervised(lambda: self.scheduler.run(self.stopping)), name="scheduler"),
+            asyncio.create_task(self._supervised(lambda: self.heartbeat.run(self.stopping)), name="heartbeat"),
         ]
 
     async def _supervised(self, loop_factory) -> None:
