@@ -21,13 +21,13 @@ from bot.commands import register_coordinator, register_menus
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.models import Person
-from bot.delivery.limits import RateLimits
 from bot.delivery.render import outbox_rows
 from bot.delivery.sender import OutboxSender
 from bot.engine import Engine
 from bot.i18n import resolve_locale, use_model_translations
 from bot.inbox import Dispatcher, Poller
 from bot.ops.contact import ContactRecorder, RecordingPoller
+from bot.ops.metrics import CountingRateLimits, Metrics, start_metrics
 from bot.ops.sharing import DispatchLock, Heartbeat, SharedDispatcher
 from bot.ops.webhook import start_webhook
 from bot.planner import Planner, plan_purge
@@ -91,6 +91,7 @@ class Runtime:
         self.menus: asyncio.Task | None = None  # setting the command menus, in the background
         self.webhook = None  # bot.ops.webhook.WebhookServer, in webhook mode
         self.heartbeat: Heartbeat | None = None
+        self.metrics_server = None  # bot.ops.metrics.MetricsServer, with MEETBOT_METRICS_LISTEN
 
     async def start(self) -> None:
         await self.application.initialize()
@@ -108,7 +109,9 @@ class Runtime:
         self.engine = Engine(self.sessionmaker, models=self.models, config=config,
                              default_locale=self.settings.default_locale, sealer=sealer,
                              planner=Planner(self.models, timing), **self._engine_options)
-        limits = RateLimits(self.settings.send_rate_global, self.settings.send_rate_per_chat)
+        self.metrics = Metrics()
+        limits = CountingRateLimits(self.settings.send_rate_global, self.settings.send_rate_per_chat,
+                                    on_429=self.metrics.rate_limited.inc)
         self.sender = OutboxSender(self.sessionmaker, self.application.bot, limits, sealer=sealer)
         recorder = ContactRecorder(self.sessionmaker, self.mode)
         self.poller = RecordingPoller(self.sessionmaker, self.application, timeout=self.settings.poll_timeout,
@@ -116,7 +119,8 @@ class Runtime:
         # Several processes may share the database (bot/ops/sharing.py): one dispatches at a
         # time, and the senders split Telegram's global rate between the live processes.
         self.dispatcher = SharedDispatcher(self.sessionmaker, self.application, on_failure=self._apologise,
-                                           sealer=sealer, lock=DispatchLock(self.db))
+                                           sealer=sealer, lock=DispatchLock(self.db), metrics=self.metrics)
+        self.metrics.count_sent(self.sender)
         self.heartbeat = Heartbeat(self.sessionmaker, self.mode, limits)
         await self.heartbeat.beat()
         self.scheduler = Scheduler(self.sessionmaker, models=self.models, timing=timing,
@@ -139,6 +143,9 @@ class Runtime:
                                                on_contact=recorder.record)
         elif self.mode == "poll":
             await self.application.bot.delete_webhook()
+        if self.settings.metrics_listen:
+            self.metrics_server = await start_metrics(self.settings, self.metrics, self.sessionmaker,
+                                                      lambda: all(not t.done() for t in self.tasks))
         self.tasks = [
             *([asyncio.create_task(self._supervised(lambda: self.poller.run(self.stopping, self.dispatcher.wake)),
                                    name="poller")] if self.mode == "poll" else []),
@@ -168,6 +175,8 @@ class Runtime:
         for task in self.tasks:
             if task.get_name() == "poller":
                 task.cancel()  # it may sit in a long poll; its offset is already stored
+        if self.metrics_server is not None:
+            await self.metrics_server.stop()
         if self.webhook is not None:
             await self.webhook.stop()  # Telegram keeps what it could not deliver, and tries again
         if self.menus is not None:

@@ -273,6 +273,35 @@ def cmd_erase_case(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_status(settings: Settings, _args) -> int:
+    """Prints the bot's health; exit 0 healthy, 1 unhealthy, 5 the database cannot be opened."""
+    from bot.db.engine import make_engine, make_sessionmaker
+    from bot.ops.status import database_shown, missing_sqlite_file, status_report
+
+    missing = missing_sqlite_file(settings.database_url)
+    if missing is not None:
+        raise StartupError(EXIT_DATABASE, f"no database at {missing} (MEETBOT_DATABASE_URL; "
+                                          "`meetbot run` or `meetbot migrate` makes it)")
+
+    async def report():
+        engine = make_engine(settings.database_url)
+        try:
+            return await status_report(settings, make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    try:
+        found = asyncio.run(report())
+    except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, (SQLAlchemyError, OSError)) or type(exc).__module__.startswith(("asyncpg", "sqlite3")):
+            raise _database_error(settings, exc) from exc
+        raise
+    print(found.render())
+    return 0 if found.healthy else EXIT_FAILED
+
+
 def cmd_models(settings: Settings, args) -> int:
     from flows.meeting_models import ModelError, load_models
 
@@ -289,7 +318,7 @@ def cmd_models(settings: Settings, args) -> int:
 
 
 COMMANDS = {
-    "run": cmd_run, "worker": cmd_worker, "migrate": cmd_migrate, "coordinator-invite": cmd_coordinator_invite,
+    "run": cmd_run, "worker": cmd_worker, "status": cmd_status, "migrate": cmd_migrate, "coordinator-invite": cmd_coordinator_invite,
     "demo": cmd_demo, "purge": cmd_purge, "erase-case": cmd_erase_case, "models": cmd_models,
 }
 
@@ -306,6 +335,7 @@ def parser() -> argparse.ArgumentParser:
     intake.add_argument("--polling", action="store_true", help="poll even if MEETBOT_WEBHOOK_URL is set (deletes the webhook)")
     sub.add_parser("worker", help="handle, send and remind without taking updates in (beside a poller or webhook processes)")
     sub.add_parser("migrate", help="bring the database to the newest schema")
+    sub.add_parser("status", help="is the bot healthy: database, last contact with Telegram, queues (exit 1 if not)")
     invite = sub.add_parser("coordinator-invite", help="print a one-time link that makes its opener a coordinator")
     invite.add_argument("--username", help="the bot's username (asked from Telegram if not given)")
     invite.add_argument("--hours", type=int, help="how long the link works")

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(default=None, description="run in webhook mode at this https address")
     webhook_listen: str = Field(default="127.0.0.1:8443", description="local host:port of the webhook server")
     webhook_secret: SecretStr | None = Field(default=None)
+    # `/healthz` and Prometheus `/metrics` on this local host:port (bot/ops/metrics.py); unset, none.
+    metrics_listen: str | None = Field(default=None, description="local host:port for /healthz and /metrics")
 
     @field_validator("webhook_url")
     @classmethod
@@ -59,12 +61,15 @@ class Settings(BaseSettings):
             raise ValueError("must be an https:// address (Telegram posts only to https)")
         return value
 
-    @field_validator("webhook_listen")
+    @field_validator("webhook_listen", "metrics_listen")
     @classmethod
-    def _host_port(cls, value: str) -> str:
+    def _host_port(cls, value: str | None) -> str | None:
         from bot.ops.listen import parse_listen
 
-        parse_listen(value)
+        if value is not None and not value.strip():
+            return None
+        if value is not None:
+            parse_listen(value)
         return value
 
     @field_validator("webhook_secret")

@@ -97,9 +97,16 @@ class DispatchLock:
 class SharedDispatcher(Dispatcher):
     """The inbox's dispatcher, dispatching only while it holds the lock."""
 
-    def __init__(self, *args, lock: DispatchLock, **kwargs):
+    def __init__(self, *args, lock: DispatchLock, metrics=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.lock = lock
+        self.metrics = metrics  # bot.ops.metrics.Metrics
+
+    async def _dispatch(self, row) -> None:
+        if self.metrics is None:
+            return await super()._dispatch(row)
+        with self.metrics.timed():
+            await super()._dispatch(row)
 
     async def dispatch_pending(self, limit: int = 100) -> int:
         try:
