@@ -197,7 +197,14 @@ async def _quietly(awaitable) -> None:
 
 def cmd_coordinator_invite(settings: Settings, args) -> int:
     from bot.coordinators import create_coordinator_invite
+    from bot.ops.status import missing_sqlite_file
 
+    # A link made in a second, new database (run from another folder) would never be recognised.
+    missing = missing_sqlite_file(settings.database_url)
+    if missing is not None:
+        raise StartupError(EXIT_DATABASE, f"no database at {missing} (MEETBOT_DATABASE_URL): run this where "
+                                          "`meetbot run` runs, or set MEETBOT_DATABASE_URL to its database; "
+                                          "the link would not be recognised")
     link = asyncio.run(create_coordinator_invite(settings, username=args.username,
                                                  ttl=timedelta(hours=args.hours or settings.coordinator_invite_ttl_hours)))
     print(link)
@@ -302,6 +309,48 @@ def cmd_status(settings: Settings, _args) -> int:
     return 0 if found.healthy else EXIT_FAILED
 
 
+def cmd_audit(settings: Settings, args) -> int:
+    """Who did what to a case (or to every case), oldest first: names, never answers."""
+    from datetime import datetime, timezone
+
+    from bot.audit_trail import parse_since, trail
+    from bot.db.engine import make_engine, make_sessionmaker
+
+    _migrate_existing(settings)
+    try:
+        since = parse_since(args.since, datetime.now(timezone.utc)) if args.since else None
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAILED
+
+    async def read():
+        engine = make_engine(settings.database_url)
+        try:
+            return await trail(make_sessionmaker(engine), case=args.case, since=since)
+        finally:
+            await engine.dispose()
+
+    lines = asyncio.run(read())
+    if not lines:
+        print(f"No case has the id or pseudonym {args.case!r}, or nothing happened to it in that time."
+              if args.case else "The audit trail is empty for that time.", file=sys.stderr)
+        return EXIT_FAILED
+    for line in lines:
+        print(line.render())
+    return 0
+
+
+def _migrate_existing(settings: Settings) -> None:
+    """Migrate a database that exists; refuse (naming the path) to make a new SQLite file."""
+    from bot.ops.status import missing_sqlite_file
+
+    missing = missing_sqlite_file(settings.database_url)
+    if missing is not None:
+        raise StartupError(EXIT_DATABASE, f"no database at {missing} (MEETBOT_DATABASE_URL): run this where "
+                                          "`meetbot run` runs, or set MEETBOT_DATABASE_URL to its database")
+    _migrate(settings)
+
+
 def cmd_models(settings: Settings, args) -> int:
     from flows.meeting_models import ModelError, load_models
 
@@ -318,7 +367,7 @@ def cmd_models(settings: Settings, args) -> int:
 
 
 COMMANDS = {
-    "run": cmd_run, "worker": cmd_worker, "status": cmd_status, "migrate": cmd_migrate, "coordinator-invite": cmd_coordinator_invite,
+    "run": cmd_run, "worker": cmd_worker, "status": cmd_status, "audit": cmd_audit, "migrate": cmd_migrate, "coordinator-invite": cmd_coordinator_invite,
     "demo": cmd_demo, "purge": cmd_purge, "erase-case": cmd_erase_case, "models": cmd_models,
 }
 
@@ -345,6 +394,9 @@ def parser() -> argparse.ArgumentParser:
     erase = sub.add_parser("erase-case", help="erase one case now, with everything about it")
     erase.add_argument("case", help="the case id (a pseudonym lists the cases called so)")
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    audit = sub.add_parser("audit", help="who did what to a case, oldest first (names, never answers)")
+    audit.add_argument("--case", help="a case id, or a pseudonym (every case called so)")
+    audit.add_argument("--since", help="from a date (2026-11-01), a date and time, or a span back (7d, 12h)")
     models = sub.add_parser("models", help="check and list the meeting models")
     models.add_argument("dirs", nargs="*", help="extra folders of model files to check")
     return parser
