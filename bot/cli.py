@@ -145,6 +145,7 @@ def cmd_run(settings: Settings, args, *, mode: str | None = None) -> int:
     _migrate(settings)
     logging.getLogger("meetbot").debug("starting: database %s, Bot API %s, answers %s", _where(settings),
                                        settings.api_base_url, "encrypted" if settings.encryption_key else "unencrypted")
+    _print_files(settings)
 
     async def main() -> None:
         from telegram.error import InvalidToken, NetworkError
@@ -179,6 +180,21 @@ def cmd_run(settings: Settings, args, *, mode: str | None = None) -> int:
 
     asyncio.run(main())
     return 0
+
+
+def _print_files(settings: Settings) -> None:
+    """Which files this process uses, resolved once at start-up: no guessing which folder it ran in."""
+    from bot.config import env_file_path
+    from bot.ops.status import database_shown
+
+    # On stdout: stderr is kept for the one line that says why a start failed.
+    env_file = env_file_path()
+    print(f"database: {database_shown(settings.database_url)}", flush=True)
+    print(f"settings file: {env_file} ({'read' if env_file.is_file() else 'none there; environment only'})", flush=True)
+    if settings.models_dir:
+        from pathlib import Path
+
+        print(f"meeting models: {Path(settings.models_dir).resolve()}", flush=True)
 
 
 def cmd_worker(settings: Settings, args) -> int:

@@ -84,6 +84,13 @@ class Settings(BaseSettings):
                 raise ValueError("must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _absolute_sqlite_path(cls, value: str) -> str:
+        """A relative SQLite path is resolved once, against the folder meetbot
+        started in, so every part of the program opens the same file."""
+        return absolute_sqlite_url(value)
+
     @field_validator("default_locale")
     @classmethod
     def _known_locale(cls, value: str) -> str:
@@ -127,6 +134,28 @@ class Settings(BaseSettings):
     def timing(self) -> Timing:
         return Timing(parse_durations(self.prep_reminder_leads), parse_quiet_hours(self.quiet_hours),
                       parse_durations(self.task_reminder_leads), parse_durations(self.meeting_reminder_leads))
+
+
+def absolute_sqlite_url(value: str) -> str:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(value)
+    except Exception:
+        return value  # refused where it is used, with the reason
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:") or Path(url.database).is_absolute():
+        return value
+    return url.set(database=str(Path(url.database).resolve())).render_as_string(hide_password=False)
+
+
+def env_file_path():
+    """The .env file read at start-up: `.env` in the folder meetbot started in."""
+    from pathlib import Path
+
+    return Path(".env").resolve()
 
 
 MAKE_KEY = 'python3 -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'

@@ -34,3 +34,36 @@ async def test_a_webhook_port_already_taken_is_one_line(emulator, tmp_path):
     assert done.returncode == EXIT_CONFIG
     assert f"MEETBOT_WEBHOOK_LISTEN 127.0.0.1:{port}: cannot listen there" in one_line(done.stderr)
     assert emulator.webhook_url == ""  # Telegram was not pointed at a server that is not there
+
+
+def test_a_relative_sqlite_path_is_resolved_once_against_the_start_folder(tmp_path, monkeypatch):
+    from bot.config import Settings
+
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(database_url="sqlite+aiosqlite:///data/meetbot.sqlite3", _env_file=None)
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'data' / 'meetbot.sqlite3'}"
+    monkeypatch.chdir("/")
+    assert Settings(database_url=settings.database_url, _env_file=None).database_url == settings.database_url
+    pg = "postgresql://meetbot:pw@db/meetbot"
+    assert Settings(database_url=pg, _env_file=None).database_url == pg
+
+
+async def test_run_says_which_database_and_settings_file_it_uses(emulator, tmp_path):
+    import asyncio
+    import subprocess
+    import sys
+
+    (tmp_path / ".env").write_text("MEETBOT_DEFAULT_LOCALE=en\n")
+    env = env_for(emulator, "sqlite+aiosqlite:///meetbot.sqlite3")
+    process = await asyncio.to_thread(subprocess.Popen, [sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        for _ in range(200):
+            if emulator.calls_of("getUpdates"):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        process.terminate()
+        out, _err = await asyncio.to_thread(process.communicate)
+    assert f"database: SQLite {tmp_path / 'meetbot.sqlite3'}" in out
+    assert f"settings file: {tmp_path / '.env'} (read)" in out
