@@ -21,13 +21,16 @@ from bot.commands import register_coordinator, register_menus
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.models import Person
-from bot.delivery.limits import RateLimits
 from bot.delivery.render import outbox_rows
 from bot.delivery.sender import OutboxSender
 from bot.documents.worker import DocumentWorker
 from bot.engine import Engine
 from bot.i18n import resolve_locale, use_model_translations
 from bot.inbox import Dispatcher, Poller
+from bot.ops.contact import ContactRecorder, RecordingPoller
+from bot.ops.metrics import CountingRateLimits, Metrics, start_metrics
+from bot.ops.sharing import DispatchLock, Heartbeat, SharedDispatcher
+from bot.ops.webhook import start_webhook
 from bot.planner import Planner, plan_purge
 from bot.scheduler import Scheduler
 from bot.storage.sealing import Sealer
@@ -67,8 +70,11 @@ def build_application(settings: Settings) -> Application:
 class Runtime:
     """A running bot: everything `meetbot run` and `meetbot demo` start."""
 
-    def __init__(self, settings: Settings, *, clock=None, token_factory=None):
+    def __init__(self, settings: Settings, *, clock=None, token_factory=None, mode: str | None = None):
         self.settings = settings
+        # How updates come in: "poll" (getUpdates), "webhook" (Telegram posts them to
+        # MEETBOT_WEBHOOK_URL), or "worker" (none: it handles what others stored).
+        self.mode = mode or ("webhook" if settings.webhook_url else "poll")
         self.db = make_engine(settings.database_url)
         self.sessionmaker = make_sessionmaker(self.db)
         self.application = build_application(settings)
@@ -85,11 +91,13 @@ class Runtime:
         self.scheduler: Scheduler | None = None
         self.menus: asyncio.Task | None = None  # setting the command menus, in the background
         self.documents: DocumentWorker | None = None
+        self.webhook = None  # bot.ops.webhook.WebhookServer, in webhook mode
+        self.heartbeat: Heartbeat | None = None
+        self.metrics_server = None  # bot.ops.metrics.MetricsServer, with MEETBOT_METRICS_LISTEN
 
     async def start(self) -> None:
         await self.application.initialize()
         me = self.application.bot.bot  # filled in by initialize() via getMe
-        await self.application.bot.delete_webhook()
         config = Config(
             default_timezone=self.settings.default_timezone,
             invite_ttl=timedelta(days=self.settings.invite_ttl_days),
@@ -103,10 +111,20 @@ class Runtime:
         self.engine = Engine(self.sessionmaker, models=self.models, config=config,
                              default_locale=self.settings.default_locale, sealer=sealer,
                              planner=Planner(self.models, timing), **self._engine_options)
-        limits = RateLimits(self.settings.send_rate_global, self.settings.send_rate_per_chat)
+        self.metrics = Metrics()
+        limits = CountingRateLimits(self.settings.send_rate_global, self.settings.send_rate_per_chat,
+                                    on_429=self.metrics.rate_limited.inc)
         self.sender = OutboxSender(self.sessionmaker, self.application.bot, limits, sealer=sealer)
-        self.poller = Poller(self.sessionmaker, self.application, timeout=self.settings.poll_timeout, sealer=sealer)
-        self.dispatcher = Dispatcher(self.sessionmaker, self.application, on_failure=self._apologise, sealer=sealer)
+        recorder = ContactRecorder(self.sessionmaker, self.mode)
+        self.poller = RecordingPoller(self.sessionmaker, self.application, timeout=self.settings.poll_timeout,
+                                      sealer=sealer, recorder=recorder)
+        # Several processes may share the database (bot/ops/sharing.py): one dispatches at a
+        # time, and the senders split Telegram's global rate between the live processes.
+        self.dispatcher = SharedDispatcher(self.sessionmaker, self.application, on_failure=self._apologise,
+                                           sealer=sealer, lock=DispatchLock(self.db), metrics=self.metrics)
+        self.metrics.count_sent(self.sender)
+        self.heartbeat = Heartbeat(self.sessionmaker, self.mode, limits)
+        await self.heartbeat.beat()
         self.scheduler = Scheduler(self.sessionmaker, models=self.models, timing=timing,
                                    default_locale=self.settings.default_locale, interval=self.settings.scheduler_interval,
                                    wake_sender=self.sender.wake, sealer=sealer, retention_days=self.settings.retention_days,
@@ -120,12 +138,25 @@ class Runtime:
         data["refresh_commands"] = self._refresh_commands
         self.menus = asyncio.create_task(
             register_menus(self.application.bot, self.sessionmaker, self.settings.default_locale), name="menus")
+        # Intake, by mode (bot/ops/webhook.py): polling deletes any webhook, as
+        # Telegram refuses getUpdates while one is set; webhook mode sets it.
+        if self.mode == "webhook":
+            self.webhook = await start_webhook(self.settings, self.sessionmaker, self.application.bot, sealer,
+                                               store=self.poller.store, on_stored=self.dispatcher.wake,
+                                               on_contact=recorder.record)
+        elif self.mode == "poll":
+            await self.application.bot.delete_webhook()
+        if self.settings.metrics_listen:
+            self.metrics_server = await start_metrics(self.settings, self.metrics, self.sessionmaker,
+                                                      lambda: all(not t.done() for t in self.tasks))
         self.tasks = [
-            asyncio.create_task(self._supervised(lambda: self.poller.run(self.stopping, self.dispatcher.wake)), name="poller"),
+            *([asyncio.create_task(self._supervised(lambda: self.poller.run(self.stopping, self.dispatcher.wake)),
+                                   name="poller")] if self.mode == "poll" else []),
             asyncio.create_task(self._supervised(lambda: self.dispatcher.run(self.stopping)), name="dispatcher"),
             asyncio.create_task(self._supervised(lambda: self.sender.run(self.stopping)), name="sender"),
             asyncio.create_task(self._supervised(lambda: self.scheduler.run(self.stopping)), name="scheduler"),
             asyncio.create_task(self._supervised(lambda: self.documents.run(self.stopping)), name="documents"),
+            asyncio.create_task(self._supervised(lambda: self.heartbeat.run(self.stopping)), name="heartbeat"),
         ]
 
     def _wake_delivery(self) -> None:
@@ -154,6 +185,10 @@ class Runtime:
         for task in self.tasks:
             if task.get_name() == "poller":
                 task.cancel()  # it may sit in a long poll; its offset is already stored
+        if self.metrics_server is not None:
+            await self.metrics_server.stop()
+        if self.webhook is not None:
+            await self.webhook.stop()  # Telegram keeps what it could not deliver, and tries again
         if self.menus is not None:
             self.menus.cancel()
         await asyncio.gather(*self.tasks, *([self.menus] if self.menus else []), return_exceptions=True)

@@ -130,7 +130,13 @@ def _refuse_without_key(settings: Settings) -> None:
             "or set MEETBOT_STORE_UNENCRYPTED=true to store answers unencrypted"))
 
 
-def cmd_run(settings: Settings, _args) -> int:
+def cmd_run(settings: Settings, args, *, mode: str | None = None) -> int:
+    if getattr(args, "webhook", None):
+        if not args.webhook.startswith("https://"):
+            raise StartupError(EXIT_CONFIG, "--webhook: must be an https:// address (Telegram posts only to https)")
+        settings = settings.model_copy(update={"webhook_url": args.webhook})
+    if getattr(args, "polling", False):
+        settings = settings.model_copy(update={"webhook_url": None})
     if settings.token is None:
         raise StartupError(EXIT_CONFIG, "MEETBOT_TOKEN is not set: set it to the token @BotFather gave you (see the README)")
     _refuse_without_key(settings)
@@ -139,6 +145,7 @@ def cmd_run(settings: Settings, _args) -> int:
     _migrate(settings)
     logging.getLogger("meetbot").debug("starting: database %s, Bot API %s, answers %s", _where(settings),
                                        settings.api_base_url, "encrypted" if settings.encryption_key else "unencrypted")
+    _print_files(settings)
 
     async def main() -> None:
         from telegram.error import InvalidToken, NetworkError
@@ -147,7 +154,7 @@ def cmd_run(settings: Settings, _args) -> int:
         from flows.meeting_models import ModelError
 
         try:
-            runtime = Runtime(settings)
+            runtime = Runtime(settings, mode=mode)
         except ModelError as exc:
             raise StartupError(EXIT_CONFIG, f"MEETBOT_MODELS_DIR: {exc}") from exc
         try:
@@ -155,6 +162,10 @@ def cmd_run(settings: Settings, _args) -> int:
         except InvalidToken as exc:
             await _quietly(runtime.stop())
             raise StartupError(EXIT_TOKEN, "Telegram refused the token (MEETBOT_TOKEN): check it with @BotFather") from exc
+        except OSError as exc:  # the webhook's port is taken, or not ours to listen on
+            await _quietly(runtime.stop())
+            raise StartupError(EXIT_CONFIG, f"MEETBOT_WEBHOOK_LISTEN {settings.webhook_listen}: cannot listen there "
+                                            f"({exc.strerror or exc})") from exc
         except NetworkError as exc:  # TimedOut is one too
             await _quietly(runtime.stop())
             base = settings.api_base_url
@@ -163,12 +174,33 @@ def cmd_run(settings: Settings, _args) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, runtime.stopping.set)
-        logging.getLogger("meetbot").info("running; press Ctrl+C to stop")
+        logging.getLogger("meetbot").info("running (%s); stop with Ctrl+C or SIGTERM", runtime.mode)
         await runtime.stopping.wait()
         await runtime.stop()
 
     asyncio.run(main())
     return 0
+
+
+def _print_files(settings: Settings) -> None:
+    """Which files this process uses, resolved once at start-up: no guessing which folder it ran in."""
+    from bot.config import env_file_path
+    from bot.ops.status import database_shown
+
+    # On stdout: stderr is kept for the one line that says why a start failed.
+    env_file = env_file_path()
+    print(f"database: {database_shown(settings.database_url)}", flush=True)
+    print(f"settings file: {env_file} ({'read' if env_file.is_file() else 'none there; environment only'})", flush=True)
+    if settings.models_dir:
+        from pathlib import Path
+
+        print(f"meeting models: {Path(settings.models_dir).resolve()}", flush=True)
+
+
+def cmd_worker(settings: Settings, args) -> int:
+    """Dispatcher, sender and scheduler without an intake of its own: it
+    handles what a poller or the webhook processes store in the same database."""
+    return cmd_run(settings, args, mode="worker")
 
 
 async def _quietly(awaitable) -> None:
@@ -181,7 +213,14 @@ async def _quietly(awaitable) -> None:
 
 def cmd_coordinator_invite(settings: Settings, args) -> int:
     from bot.coordinators import create_coordinator_invite
+    from bot.ops.status import missing_sqlite_file
 
+    # A link made in a second, new database (run from another folder) would never be recognised.
+    missing = missing_sqlite_file(settings.database_url)
+    if missing is not None:
+        raise StartupError(EXIT_DATABASE, f"no database at {missing} (MEETBOT_DATABASE_URL): run this where "
+                                          "`meetbot run` runs, or set MEETBOT_DATABASE_URL to its database; "
+                                          "the link would not be recognised")
     link = asyncio.run(create_coordinator_invite(settings, username=args.username,
                                                  ttl=timedelta(hours=args.hours or settings.coordinator_invite_ttl_hours)))
     print(link)
@@ -257,6 +296,77 @@ def cmd_erase_case(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_status(settings: Settings, _args) -> int:
+    """Prints the bot's health; exit 0 healthy, 1 unhealthy, 5 the database cannot be opened."""
+    from bot.db.engine import make_engine, make_sessionmaker
+    from bot.ops.status import database_shown, missing_sqlite_file, status_report
+
+    missing = missing_sqlite_file(settings.database_url)
+    if missing is not None:
+        raise StartupError(EXIT_DATABASE, f"no database at {missing} (MEETBOT_DATABASE_URL; "
+                                          "`meetbot run` or `meetbot migrate` makes it)")
+
+    async def report():
+        engine = make_engine(settings.database_url)
+        try:
+            return await status_report(settings, make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    try:
+        found = asyncio.run(report())
+    except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, (SQLAlchemyError, OSError)) or type(exc).__module__.startswith(("asyncpg", "sqlite3")):
+            raise _database_error(settings, exc) from exc
+        raise
+    print(found.render())
+    return 0 if found.healthy else EXIT_FAILED
+
+
+def cmd_audit(settings: Settings, args) -> int:
+    """Who did what to a case (or to every case), oldest first: names, never answers."""
+    from datetime import datetime, timezone
+
+    from bot.audit_trail import parse_since, trail
+    from bot.db.engine import make_engine, make_sessionmaker
+
+    _migrate_existing(settings)
+    try:
+        since = parse_since(args.since, datetime.now(timezone.utc)) if args.since else None
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAILED
+
+    async def read():
+        engine = make_engine(settings.database_url)
+        try:
+            return await trail(make_sessionmaker(engine), case=args.case, since=since)
+        finally:
+            await engine.dispose()
+
+    lines = asyncio.run(read())
+    if not lines:
+        print(f"No case has the id or pseudonym {args.case!r}, or nothing happened to it in that time."
+              if args.case else "The audit trail is empty for that time.", file=sys.stderr)
+        return EXIT_FAILED
+    for line in lines:
+        print(line.render())
+    return 0
+
+
+def _migrate_existing(settings: Settings) -> None:
+    """Migrate a database that exists; refuse (naming the path) to make a new SQLite file."""
+    from bot.ops.status import missing_sqlite_file
+
+    missing = missing_sqlite_file(settings.database_url)
+    if missing is not None:
+        raise StartupError(EXIT_DATABASE, f"no database at {missing} (MEETBOT_DATABASE_URL): run this where "
+                                          "`meetbot run` runs, or set MEETBOT_DATABASE_URL to its database")
+    _migrate(settings)
+
+
 def cmd_models(settings: Settings, args) -> int:
     from flows.meeting_models import ModelError, load_models
 
@@ -273,7 +383,7 @@ def cmd_models(settings: Settings, args) -> int:
 
 
 COMMANDS = {
-    "run": cmd_run, "migrate": cmd_migrate, "coordinator-invite": cmd_coordinator_invite,
+    "run": cmd_run, "worker": cmd_worker, "status": cmd_status, "audit": cmd_audit, "migrate": cmd_migrate, "coordinator-invite": cmd_coordinator_invite,
     "demo": cmd_demo, "purge": cmd_purge, "erase-case": cmd_erase_case, "models": cmd_models,
 }
 
@@ -283,8 +393,14 @@ def parser() -> argparse.ArgumentParser:
                                      epilog="Exit codes: 1 refused or failed, 2 a setting, 3 Telegram refused the token, "
                                             "4 the Bot API cannot be reached, 5 the database.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (long polling); migrates the database first")
+    run = sub.add_parser("run", help="run the bot (long polling, or a webhook); migrates the database first")
+    intake = run.add_mutually_exclusive_group()
+    intake.add_argument("--webhook", metavar="URL",
+                        help="take updates by webhook at this https address (else MEETBOT_WEBHOOK_URL; else polling)")
+    intake.add_argument("--polling", action="store_true", help="poll even if MEETBOT_WEBHOOK_URL is set (deletes the webhook)")
+    sub.add_parser("worker", help="handle, send and remind without taking updates in (beside a poller or webhook processes)")
     sub.add_parser("migrate", help="bring the database to the newest schema")
+    sub.add_parser("status", help="is the bot healthy: database, last contact with Telegram, queues (exit 1 if not)")
     invite = sub.add_parser("coordinator-invite", help="print a one-time link that makes its opener a coordinator")
     invite.add_argument("--username", help="the bot's username (asked from Telegram if not given)")
     invite.add_argument("--hours", type=int, help="how long the link works")
@@ -294,6 +410,9 @@ def parser() -> argparse.ArgumentParser:
     erase = sub.add_parser("erase-case", help="erase one case now, with everything about it")
     erase.add_argument("case", help="the case id (a pseudonym lists the cases called so)")
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    audit = sub.add_parser("audit", help="who did what to a case, oldest first (names, never answers)")
+    audit.add_argument("--case", help="a case id, or a pseudonym (every case called so)")
+    audit.add_argument("--since", help="from a date (2026-11-01), a date and time, or a span back (7d, 12h)")
     models = sub.add_parser("models", help="check and list the meeting models")
     models.add_argument("dirs", nargs="*", help="extra folders of model files to check")
     return parser

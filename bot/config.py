@@ -43,6 +43,53 @@ class Settings(BaseSettings):
     feedback_drop: int = Field(default=3, ge=1, le=10, description="so does one this much lower than the same person's last time")
     quiet_hours: str = Field(default="21-8", description="no reminders between these local hours; empty for none")
     scheduler_interval: float = Field(default=30.0, gt=0, description="seconds between looks for due reminders")
+    # Webhook mode (bot/ops/webhook.py): the public https address Telegram posts to, the local
+    # host:port the reverse proxy forwards it to, and the secret Telegram sends along (when
+    # unset, a random one is made once and kept in the database, shared by every process).
+    webhook_url: str | None = Field(default=None, description="run in webhook mode at this https address")
+    webhook_listen: str = Field(default="127.0.0.1:8443", description="local host:port of the webhook server")
+    webhook_secret: SecretStr | None = Field(default=None)
+    # `/healthz` and Prometheus `/metrics` on this local host:port (bot/ops/metrics.py); unset, none.
+    metrics_listen: str | None = Field(default=None, description="local host:port for /healthz and /metrics")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be an https:// address (Telegram posts only to https)")
+        return value
+
+    @field_validator("webhook_listen", "metrics_listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        from bot.ops.listen import parse_listen
+
+        if value is not None and not value.strip():
+            return None
+        if value is not None:
+            parse_listen(value)
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        if value is not None:
+            from bot.ops.webhook import valid_secret
+
+            if not valid_secret(value.get_secret_value()):
+                raise ValueError("must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _absolute_sqlite_path(cls, value: str) -> str:
+        """A relative SQLite path is resolved once, against the folder meetbot
+        started in, so every part of the program opens the same file."""
+        return absolute_sqlite_url(value)
 
     @field_validator("default_locale")
     @classmethod
@@ -89,12 +136,36 @@ class Settings(BaseSettings):
                       parse_durations(self.task_reminder_leads), parse_durations(self.meeting_reminder_leads))
 
 
+def absolute_sqlite_url(value: str) -> str:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(value)
+    except Exception:
+        return value  # refused where it is used, with the reason
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:") or Path(url.database).is_absolute():
+        return value
+    return url.set(database=str(Path(url.database).resolve())).render_as_string(hide_password=False)
+
+
+def env_file_path():
+    """The .env file read at start-up: `.env` in the folder meetbot started in."""
+    from pathlib import Path
+
+    return Path(".env").resolve()
+
+
 MAKE_KEY = 'python3 -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 
 
 def secrets_of(settings: Settings) -> list[str]:
     """What must never be printed or logged: the token and the encryption keys."""
     values = [settings.token.get_secret_value()] if settings.token else []
+    if settings.webhook_secret:
+        values.append(settings.webhook_secret.get_secret_value())
     if settings.encryption_key:
         values += [k.strip() for k in settings.encryption_key.get_secret_value().split(",") if k.strip()]
     return [v for v in values if v]

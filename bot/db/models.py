@@ -507,3 +507,7 @@ class OfflineAgreement(Base):
     signed_on: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the day on paper (its local noon)
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# The service side's tables (bot/ops/models.py), so the metadata knows them.
+import bot.ops.models  # noqa: E402,F401

@@ -242,6 +242,12 @@ class BotApiEmulator:
         self.stats = {"calls": 0, "rate_limited": 0, "faults_429": 0, "faults_502": 0,
                       "faults_scripted": 0}
         self.webhook_url = ""
+        self.webhook_secret = ""  # setWebhook's secret_token, sent with each delivery
+        # Where a reverse proxy in front of the bot would forward the webhook URL's path to
+        # (e.g. "http://127.0.0.1:8443"): the emulator posts updates there while a webhook is set.
+        self.webhook_proxy: str | None = None
+        self.webhook_last_error: tuple[int, str] | None = None  # (unix time, message), as getWebhookInfo says
+        self._delivery: asyncio.Task | None = None
         self.confirmed_offset = 0  # every update_id below this is confirmed by the bot
         self._changed = _Signal()
         self._seq = 0
@@ -275,11 +281,16 @@ class BotApiEmulator:
         site = web.TCPSite(self._runner, host, port)
         await site.start()
         self._host, self._port = host, self._runner.addresses[0][1]
+        self._delivery = asyncio.create_task(self._deliver_to_webhook())
         return self
 
     async def stop(self) -> None:
         self._closing = True
         self._changed.fire()  # long polls return at once
+        if self._delivery is not None:
+            self._delivery.cancel()
+            await asyncio.gather(self._delivery, return_exceptions=True)
+            self._delivery = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -749,13 +760,27 @@ class BotApiEmulator:
         url = p.text("url")
         if url and not url.startswith("https://"):
             raise ApiError(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook")
-        self.webhook_url = url
+        secret = p.text("secret_token")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook_url, self.webhook_secret = url, secret
+        self.webhook_last_error = None
+        allowed = p.get("allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed = frozenset(allowed) if allowed else _DEFAULT_UPDATES
         if p.flag("drop_pending_updates"):
             self._updates.clear()
+        self._changed.fire()
         return True
 
     async def api_deleteWebhook(self, p: _Params) -> bool:
-        self.webhook_url = ""
+        self.webhook_url, self.webhook_secret = "", ""
+        self.webhook_secret = ""  # setWebhook's secret_token, sent with each delivery
+        # Where a reverse proxy in front of the bot would forward the webhook URL's path to
+        # (e.g. "http://127.0.0.1:8443"): the emulator posts updates there while a webhook is set.
+        self.webhook_proxy: str | None = None
+        self.webhook_last_error: tuple[int, str] | None = None  # (unix time, message), as getWebhookInfo says
+        self._delivery: asyncio.Task | None = None
         if p.flag("drop_pending_updates"):
             if self._updates:
                 self.confirmed_offset = self._updates[-1]["update_id"] + 1
@@ -767,7 +792,40 @@ class BotApiEmulator:
                                 "pending_update_count": len(self._updates)}
         if self.webhook_url:
             info["allowed_updates"] = sorted(self._allowed)
+            if self.webhook_last_error:
+                info["last_error_date"], info["last_error_message"] = self.webhook_last_error
         return info
+
+    async def _deliver_to_webhook(self) -> None:
+        """Telegram's side of a webhook: post the pending updates one at a time,
+        in order, with the secret header when one is set; an update counts as
+        delivered (and confirmed) only when answered 2xx, else it is tried again."""
+        import aiohttp
+        from urllib.parse import urlsplit
+
+        async with aiohttp.ClientSession() as http:
+            while not self._closing:
+                batch = [u for u in self._updates if _kind(u) in self._allowed or u["update_id"] in self._injected]
+                if not (self.webhook_url and self.webhook_proxy and batch):
+                    await self._changed.wait(1.0)
+                    continue
+                update = copy.deepcopy(batch[0])
+                parts = urlsplit(self.webhook_url)
+                target = self.webhook_proxy.rstrip("/") + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+                headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret} if self.webhook_secret else {}
+                try:
+                    async with http.post(target, json=update, headers=headers,
+                                         timeout=aiohttp.ClientTimeout(total=10)) as answer:
+                        status = answer.status
+                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                    status, reason = 0, f"Connection failed: {type(exc).__name__}"
+                else:
+                    reason = f"Wrong response from the webhook: {status}"
+                if 200 <= status < 300:
+                    self._confirm(update["update_id"] + 1)
+                    continue
+                self.webhook_last_error = (int(time.time()), reason)
+                await asyncio.sleep(0.2)  # Telegram waits longer; tests need not
 
     async def api_sendMessage(self, p: _Params) -> dict:
         user = self._chat(p)

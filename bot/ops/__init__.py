@@ -1,0 +1,2 @@
+"""Running meetbot as a service: the webhook server, several processes on one
+database, status, health and metrics."""
