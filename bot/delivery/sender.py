@@ -46,6 +46,25 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _within_room(chat_ids: list[int], candidates, room: int) -> list[int]:
+    """The ids to claim: per chat a prefix of its (priority, id) order, at
+    most PER_CHAT (at about one a second per chat, more would outlive the
+    lease); replies always, anything else only while `room` lasts, the
+    chats in their claiming order."""
+    by_chat: dict[int, list] = {chat: [] for chat in chat_ids}
+    for row in candidates:
+        by_chat[row.chat_id].append(row)
+    taken: list[int] = []
+    for chat in chat_ids:
+        for n, row in enumerate(by_chat[chat]):
+            if n == PER_CHAT or (row.priority > 0 and room <= 0):
+                break  # the chat's later rows wait behind this one
+            taken.append(row.id)
+            if row.priority > 0:
+                room -= 1
+    return taken
+
+
 def backoff(attempts: int) -> float:
     return min(2.0 ** attempts, 300.0) * (0.75 + secrets.randbelow(500) / 1000)
 
@@ -83,15 +102,16 @@ class OutboxSender:
         while not stopping.is_set():
             self._wake.clear()  # before looking, so a wake-up during the look is not lost
             chats = []
-            if sum(map(len, in_flight.values())) < self.in_flight_limit:
-                try:
-                    chats = await self._claim()
-                except Exception:  # the database went away for a moment: try again soon
-                    log.exception("outbox claim failed")
+            try:
+                # Replies are claimed whatever is in flight; the rest only
+                # into the room left (see _claim).
+                chats = await self._claim(room=self.in_flight_limit - sum(map(len, in_flight.values())))
+            except Exception:  # the database went away for a moment: try again soon
+                log.exception("outbox claim failed")
             for rows in chats:
                 task = asyncio.create_task(self._send_chat(rows))
                 in_flight[task] = rows
-                task.add_done_callback(lambda t: in_flight.pop(t, None))
+                task.add_done_callback(lambda t: (in_flight.pop(t, None), self._wake.set()))
             if not chats:
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=0.5)
@@ -133,10 +153,16 @@ class OutboxSender:
         await asyncio.gather(*(self._send_chat(rows) for rows in chats))
         return sum(len(rows) for rows in chats)
 
-    async def _claim(self) -> list[list[OutboxMessage]]:
+    async def _claim(self, room: int | None = None) -> list[list[OutboxMessage]]:
         """Claim due messages of whole chats: a list of each chat's rows, in
-        order. Each claim has its own token, so rows whose lease ran out and
-        were claimed again are recognised, even by this same process."""
+        order. Replies (priority 0) are always taken; other messages only
+        while `room` lasts (None: no limit), the chats with the most urgent
+        and oldest first, so a full bulk send in flight never holds a reply
+        back. A chat's rows are taken as a prefix of its (priority, id)
+        order, and a chat with claimed rows is not claimed again: order
+        within a chat holds. Each claim has its own token, so rows whose
+        lease ran out and were claimed again are recognised, even by this
+        same process."""
         now = self.clock()
         token = secrets.token_hex(8)
         earlier = aliased(OutboxMessage)
@@ -155,6 +181,7 @@ class OutboxSender:
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
             ~behind_a_waiting_one,
         )
+        room = BATCH * PER_CHAT if room is None else max(room, 0)
         async with self.sessionmaker() as session, session.begin():
             if session.bind.dialect.name == "postgresql":
                 # One claim at a time across processes, so a claim sees every
@@ -164,19 +191,31 @@ class OutboxSender:
             busy = select(OutboxMessage.chat_id).where(
                 OutboxMessage.status == "pending", OutboxMessage.claimed_until >= now
             )
-            # Whole chats, none another sender holds; replies first.
-            chat_ids = list(await session.scalars(
+            # Whole chats, none another sender holds; replies first. With no
+            # room left, only chats with a reply waiting.
+            chats = (
                 select(OutboxMessage.chat_id)
                 .where(claimable, OutboxMessage.chat_id.not_in(busy))
                 .group_by(OutboxMessage.chat_id)
                 .order_by(func.min(OutboxMessage.priority), func.min(OutboxMessage.id))
                 .limit(BATCH)
-            ))
+            )
+            if room == 0:
+                chats = chats.having(func.min(OutboxMessage.priority) == 0)
+            chat_ids = list(await session.scalars(chats))
             if not chat_ids:
+                return []
+            candidates = (await session.execute(
+                select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.priority)
+                .where(claimable, OutboxMessage.chat_id.in_(chat_ids))
+                .order_by(OutboxMessage.priority, OutboxMessage.id)
+            )).all()
+            taken = _within_room(chat_ids, candidates, room)
+            if not taken:
                 return []
             await session.execute(
                 update(OutboxMessage)
-                .where(claimable, OutboxMessage.chat_id.in_(chat_ids))
+                .where(OutboxMessage.id.in_(taken), claimable)
                 .values(claim=token, claimed_until=now + LEASE)
                 .execution_options(synchronize_session=False)
             )
@@ -189,9 +228,7 @@ class OutboxSender:
         by_chat: dict[int, list[OutboxMessage]] = {chat: [] for chat in chat_ids}
         for row in rows:
             by_chat.setdefault(row.chat_id, []).append(row)
-        # At about one a second per chat, more than this would outlive the lease.
-        await self._release([row for chat_rows in by_chat.values() for row in chat_rows[PER_CHAT:]])
-        return [chat_rows[:PER_CHAT] for chat_rows in by_chat.values() if chat_rows]
+        return [chat_rows for chat_rows in by_chat.values() if chat_rows]
 
     async def _send_chat(self, rows: list[OutboxMessage]) -> None:
         try:
