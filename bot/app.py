@@ -27,7 +27,7 @@ from bot.delivery.sender import OutboxSender
 from bot.engine import Engine
 from bot.i18n import resolve_locale, use_model_translations
 from bot.inbox import Dispatcher, Poller
-from bot.planner import Planner, plan_purge
+from bot.planner import Alarm, Planner, plan_purge
 from bot.scheduler import Scheduler
 from bot.storage.sealing import Sealer
 from flows.context import Config
@@ -98,15 +98,16 @@ class Runtime:
         )
         timing = self.settings.timing()
         sealer = Sealer.from_setting(self.settings.encryption_key.get_secret_value() if self.settings.encryption_key else None)
+        alarm = Alarm()  # a job planned sooner wakes the scheduler after its commit
         self.engine = Engine(self.sessionmaker, models=self.models, config=config,
                              default_locale=self.settings.default_locale, sealer=sealer,
-                             planner=Planner(self.models, timing), **self._engine_options)
+                             planner=Planner(self.models, timing, alarm), **self._engine_options)
         limits = RateLimits(self.settings.send_rate_global, self.settings.send_rate_per_chat)
         self.sender = OutboxSender(self.sessionmaker, self.application.bot, limits, sealer=sealer)
         self.poller = Poller(self.sessionmaker, self.application, timeout=self.settings.poll_timeout, sealer=sealer)
         self.dispatcher = Dispatcher(self.sessionmaker, self.application, on_failure=self._apologise, sealer=sealer)
         self.scheduler = Scheduler(self.sessionmaker, models=self.models, timing=timing,
-                                   default_locale=self.settings.default_locale, interval=self.settings.scheduler_interval,
+                                   default_locale=self.settings.default_locale, interval=self.settings.scheduler_interval, alarm=alarm,
                                    wake_sender=self.sender.wake, sealer=sealer, retention_days=self.settings.retention_days,
                                    **({"clock": self._clock} if self._clock else {}))
         # Retention runs by itself, once a day, in whichever process takes the job.
