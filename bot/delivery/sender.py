@@ -29,6 +29,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.db.models import OutboxMessage, Person
 from bot.delivery.limits import RateLimits, retry_seconds
+from bot.delivery.render import draw
 from bot.delivery.sealed import opened
 from bot.storage.sealing import Sealer
 
@@ -245,10 +246,7 @@ class OutboxSender:
                 return
             if not await self._still_ours(row):
                 return  # our lease ran out and the chat was claimed again
-            # Pace right before the call, so database latency cannot bunch sends up.
-            await self.limits.acquire(row.chat_id, row.priority)
-            async with self._slots:  # only the HTTP call: pacing must not hold a slot
-                carry_on = await self._send_one(row)
+            carry_on = await self._send_one(row)
             if not carry_on:
                 await self._release(rows[i + 1:])
                 return
@@ -270,7 +268,14 @@ class OutboxSender:
     async def _send_one(self, row: OutboxMessage) -> bool:
         """Send one message; True if the chat's next message may follow."""
         try:
-            message = await self._call(row)
+            payload, blob = opened(row, self.sealer)
+            if payload.get("draw"):
+                # A chart or a map: drawn here, on a worker thread, so nothing else waits for it.
+                blob = await asyncio.to_thread(draw, payload["draw"])
+            # Pace right before the call, so database latency cannot bunch sends up.
+            await self.limits.acquire(row.chat_id, row.priority)
+            async with self._slots:  # only the HTTP call: pacing must not hold a slot
+                message = await self._call(row, payload, blob)
         except RetryAfter as exc:
             wait = retry_seconds(exc)
             self.limits.pause(wait)
@@ -317,8 +322,7 @@ class OutboxSender:
         await self._finish(row.id, not_before=self.clock() + timedelta(seconds=delay), error=error, attempts=attempts)
         return False
 
-    async def _call(self, row: OutboxMessage):
-        p, blob = opened(row, self.sealer)
+    async def _call(self, row: OutboxMessage, p: dict, blob: bytes | None):
         markup = InlineKeyboardMarkup.de_json(p["reply_markup"], self.bot) if p.get("reply_markup") else None
         if row.method == "sendMessage":
             return await self.bot.send_message(row.chat_id, p["text"], parse_mode=p.get("parse_mode"),
