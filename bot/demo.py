@@ -189,10 +189,31 @@ def _by_action(user, action: str, message=None) -> tuple:
     raise LookupError(action)
 
 
+def _actions(message) -> list:
+    return [[button.callback_data for button in row] for row in message.buttons]
+
+
+async def _await_action(user, action: str, message=None) -> tuple:
+    """The button, once it is there: on a busy machine the message that
+    carries it may still be on its way after the last one arrived."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT
+    while True:
+        try:
+            return _by_action(user, action, message)
+        except LookupError:
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
 async def _press(user, action: str, message=None, *, toggle: bool = False):
-    text, on = _by_action(user, action, message)
-    if toggle:  # only the buttons change: nothing new to read
+    text, on = await _await_action(user, action, message)
+    if toggle:  # only the buttons change: wait for them, as a person sees the tick before pressing on
+        before = _actions(on)
+        mark = user.mark()
         await user.press(text, message=on)
+        await user.wait_for(lambda m: m.message_id == on.message_id and _actions(m) != before, after=mark, timeout=TIMEOUT)
         return await user.wait_until_answered(timeout=TIMEOUT, quiet=0.15)
     return await _act(user, user.press(text, message=on))
 
@@ -201,7 +222,12 @@ async def _run_meeting(cia, anna) -> None:
     """Cia runs the meeting: attendance, her introduction, the family's round
     (Anna gets her own notes as a cue card), a task for Anna, which she takes
     on; then the meeting ends and everyone gets the plan, which Anna reads."""
-    control = await _act(cia, cia.send_command("meeting"))
+    before = len(cia.messages)
+    await _act(cia, cia.send_command("meeting"))
+    # The panel, by its buttons: the network map from /prep (drawn just
+    # before it is sent) may still be arriving.
+    control = await cia.wait_for(lambda m: any(a and "meeting:att:" in a for row in _actions(m) for a in row),
+                                 after=before, timeout=TIMEOUT)
     for row in range(3):  # Anna, Lars and Aino are here
         await _act(cia, cia.press(control.buttons[row][0].text, message=control))
     await _press(cia, "meeting:start", control)

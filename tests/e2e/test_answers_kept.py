@@ -14,7 +14,8 @@ from tests.e2e.test_preparation import case_with, start_preparing
 
 async def stored_answers(runtime) -> dict[str, dict]:
     async with runtime.sessionmaker() as session:
-        return {a.question_id: json.loads(a.content) for a in await session.scalars(select(Answer)) if a.content}
+        return {a.question_id: json.loads(runtime.engine.sealer.open(a.content))
+                for a in await session.scalars(select(Answer)) if a.content}
 
 
 async def digest(cia) -> str:
