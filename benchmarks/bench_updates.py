@@ -1,7 +1,11 @@
-"""Updates handled per second, end to end through the Bot API emulator:
-meetbot (every update stored, handled in a transaction, its replies written
-to the outbox and sent) beside a bare python-telegram-bot echo bot, with the
-same people acting the same way in the same run.
+"""Updates handled per second, end to end: meetbot as its own `meetbot run`
+process (every update stored, handled in a transaction, its replies written
+to the outbox and sent) beside a bare python-telegram-bot echo bot as its own
+process, on the same emulator, with the same people acting the same way,
+interleaved (echo, meetbot, echo, meetbot, ...) `--rounds` times. Reported:
+medians with min–max, their ratio, and meetbot's SQL statements and commits
+per handled update (counted in the bot process, not timed), which include
+the outbox sender's and the scheduler's work.
 
 Each simulated person acts, waits for the answer, and acts again, like a
 person on a phone. Meetbot's people are coordinators creating a case
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import sys
 import tempfile
 import time
@@ -21,12 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import Update  # noqa: E402
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters  # noqa: E402
-
 from benchmarks.fresh import fresh_database  # noqa: E402
-from bot.app import Runtime  # noqa: E402
-from bot.config import Settings  # noqa: E402
+from benchmarks.processes import echo_bot, load_average, meetbot, spread  # noqa: E402
+from bot.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from bot.db.models import Person  # noqa: E402
 from bot.emulator import BotApiEmulator  # noqa: E402
 
@@ -63,58 +65,70 @@ async def measure(users, session) -> float:
     return time.perf_counter() - started
 
 
-async def run_meetbot(count: int, database_url: str | None) -> float:
+async def seed_coordinators(url: str, count: int, first_id: int) -> None:
+    engine = make_engine(url)
+    now = datetime.now(timezone.utc)
+    async with make_sessionmaker(engine)() as session, session.begin():
+        session.add_all(Person(telegram_user_id=first_id + i, chat_id=first_id + i, name=f"C{i}", language="en",
+                               is_coordinator=True, created_at=now) for i in range(count))
+    await engine.dispose()
+
+
+async def run_meetbot(count: int, database_url: str | None) -> tuple[float, float, float]:
+    """Updates per second, statements and commits per update."""
     with tempfile.TemporaryDirectory() as folder:
         url = await fresh_database(database_url, folder)
+        await seed_coordinators(url, count, 20_000)
         async with BotApiEmulator() as emulator:
-            settings = Settings(token=emulator.token, database_url=url, api_base_url=emulator.base_url,
-                                api_file_url=emulator.base_file_url, default_locale="en", poll_timeout=1,
-                                # The emulator does not limit here: measure our handling, not Telegram's limits.
-                                send_rate_global=10_000, send_rate_per_chat=10_000)
-            runtime = Runtime(settings)
-            now = datetime.now(timezone.utc)
-            async with runtime.sessionmaker() as session, session.begin():
-                session.add_all(Person(telegram_user_id=20_000 + i, chat_id=20_000 + i, name=f"C{i}", language="en",
-                                       is_coordinator=True, created_at=now) for i in range(count))
-            await runtime.start()
+            # The emulator does not limit here: measure our handling, not Telegram's limits.
+            bot = meetbot(emulator, url, f"{folder}/counts.json",
+                          MEETBOT_SEND_RATE_GLOBAL="10000", MEETBOT_SEND_RATE_PER_CHAT="10000")
+            await bot.start(emulator)
             try:
                 users = [emulator.user(20_000 + i, f"C{i}", language_code="en") for i in range(count)]
+                await asyncio.sleep(1.0)  # menus set, first looks done: count only the load
+                before = await bot.counts()
                 elapsed = await measure(users, coordinator_session)
+                after = await bot.counts()
             finally:
-                await runtime.stop()
-    return count * STEPS / elapsed
+                await bot.stop()
+    updates = count * STEPS
+    return (updates / elapsed, (after["statements"] - before["statements"]) / updates,
+            (after["commits"] - before["commits"]) / updates)
 
 
 async def run_echo(count: int) -> float:
     async with BotApiEmulator() as emulator:
-        async def echo(update: Update, _context) -> None:
-            await update.effective_message.reply_text(update.effective_message.text)
-
-        application = (Application.builder().token(emulator.token).base_url(emulator.base_url)
-                       .base_file_url(emulator.base_file_url).build())
-        application.add_handler(MessageHandler(filters.TEXT, echo))
-        application.add_handler(CallbackQueryHandler(lambda u, c: u.callback_query.answer()))
-        async with application:
-            await application.start()
-            await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        bot = await echo_bot(emulator).start(emulator)
+        try:
             users = [emulator.user(30_000 + i, f"E{i}") for i in range(count)]
             elapsed = await measure(users, echo_session)
-            await application.updater.stop()
-            await application.stop()
+        finally:
+            await bot.stop()
     return count * STEPS / elapsed
 
 
-async def main(count: int, database_url: str | None) -> None:
-    echo_rate = await run_echo(count)
-    meetbot_rate = await run_meetbot(count, database_url)
+async def main(count: int, rounds: int, database_url: str | None) -> None:
+    echo, bot, statements, commits = [], [], [], []
+    for _ in range(rounds):
+        echo.append(await run_echo(count))
+        rate, per_update, commits_per_update = await run_meetbot(count, database_url)
+        bot.append(rate)
+        statements.append(per_update)
+        commits.append(commits_per_update)
+    ratios = [b / e for b, e in zip(bot, echo)]
     backend = "PostgreSQL" if database_url else "SQLite"
-    print(f"{count} people, {STEPS} updates each, {backend}: meetbot {meetbot_rate:.0f} updates/s, "
-          f"bare echo bot {echo_rate:.0f} updates/s, ratio {meetbot_rate / echo_rate:.2f}")
+    print(f"{count} people, {STEPS} updates each, {backend}, {rounds} interleaved rounds, {load_average()}")
+    print(f"  meetbot   {spread(bot, 1)} updates/s")
+    print(f"  echo bot  {spread(echo, 1)} updates/s")
+    print(f"  ratio     {spread(ratios)} (median of the rounds' ratios: {statistics.median(ratios):.2f})")
+    print(f"  per update: {spread(statements, 1)} SQL statements, {spread(commits, 1)} commits")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database-url", help="default: a temporary SQLite file; a PostgreSQL database given here is wiped")
     args = parser.parse_args()
-    asyncio.run(main(args.users, args.database_url))
+    asyncio.run(main(args.users, args.rounds, args.database_url))

@@ -31,7 +31,7 @@ from bot.ops.contact import ContactRecorder, RecordingPoller
 from bot.ops.metrics import CountingRateLimits, Metrics, start_metrics
 from bot.ops.sharing import DispatchLock, Heartbeat, SharedDispatcher
 from bot.ops.webhook import start_webhook
-from bot.planner import Planner, plan_purge
+from bot.planner import Alarm, Planner, plan_purge
 from bot.scheduler import Scheduler
 from bot.storage.sealing import Sealer
 from flows.context import Config
@@ -108,9 +108,10 @@ class Runtime:
         )
         timing = self.settings.timing()
         sealer = Sealer.from_setting(self.settings.encryption_key.get_secret_value() if self.settings.encryption_key else None)
+        alarm = Alarm()  # a job planned sooner wakes the scheduler after its commit
         self.engine = Engine(self.sessionmaker, models=self.models, config=config,
                              default_locale=self.settings.default_locale, sealer=sealer,
-                             planner=Planner(self.models, timing), **self._engine_options)
+                             planner=Planner(self.models, timing, alarm), **self._engine_options)
         self.metrics = Metrics()
         limits = CountingRateLimits(self.settings.send_rate_global, self.settings.send_rate_per_chat,
                                     on_429=self.metrics.rate_limited.inc)
@@ -126,7 +127,7 @@ class Runtime:
         self.heartbeat = Heartbeat(self.sessionmaker, self.mode, limits)
         await self.heartbeat.beat()
         self.scheduler = Scheduler(self.sessionmaker, models=self.models, timing=timing,
-                                   default_locale=self.settings.default_locale, interval=self.settings.scheduler_interval,
+                                   default_locale=self.settings.default_locale, interval=self.settings.scheduler_interval, alarm=alarm,
                                    wake_sender=self.sender.wake, sealer=sealer, retention_days=self.settings.retention_days,
                                    **({"clock": self._clock} if self._clock else {}))
         # Retention runs by itself, once a day, in whichever process takes the job.

@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     feedback_low: int = Field(default=4, ge=0, le=10, description="a feedback answer at or below this alerts the coordinator")
     feedback_drop: int = Field(default=3, ge=1, le=10, description="so does one this much lower than the same person's last time")
     quiet_hours: str = Field(default="21-8", description="no reminders between these local hours; empty for none")
-    scheduler_interval: float = Field(default=30.0, gt=0, description="seconds between looks for due reminders")
+    scheduler_interval: float = Field(default=60.0, gt=0, description=(
+        "the longest the reminder worker sleeps: it sleeps until the next job is due and is woken when this "
+        "process plans one sooner; a job planned by another process is found within this"))
     # Webhook mode (bot/ops/webhook.py): the public https address Telegram posts to, the local
     # host:port the reverse proxy forwards it to, and the secret Telegram sends along (when
     # unset, a random one is made once and kept in the database, shared by every process).

@@ -227,7 +227,12 @@ async def _run_meeting(cia, anna, lars) -> None:
     on; at "who does what" a goal in the family's words and Anna's view; then
     the meeting ends and everyone gets the plan with its PDF: Anna agrees to
     it, Lars has read it, and Cia's /plan shows who has agreed."""
-    control = await _act(cia, cia.send_command("meeting"))
+    before = len(cia.messages)
+    await _act(cia, cia.send_command("meeting"))
+    # The panel, by its buttons: the network map from /prep (drawn just
+    # before it is sent) may still be arriving.
+    control = await cia.wait_for(lambda m: any(a and "meeting:att:" in a for row in _actions(m) for a in row),
+                                 after=before, timeout=TIMEOUT)
     for row in range(3):  # Anna, Lars and Aino are here
         await _act(cia, cia.press(control.buttons[row][0].text, message=control))
     await _press(cia, "meeting:start", control)

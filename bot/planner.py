@@ -6,10 +6,11 @@ preparation opened early) is simply planned again."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Callable
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -38,10 +39,50 @@ PURGE_EVERY = timedelta(days=1)
 TRACES_SWEEP = timedelta(seconds=2)
 
 
+class Alarm:
+    """Tells the scheduler, once the transaction that planned a job has
+    committed, when the earliest job it planned is due: a scheduler asleep
+    until a later job (or its cap) wakes up for it. Jobs planned by another
+    process are found when the cap runs out."""
+
+    _KEY = "meetbot.earliest_job"
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[datetime], None]] = []
+
+    def subscribe(self, listener: Callable[[datetime], None]) -> None:
+        self._listeners.append(listener)
+
+    def planned(self, session: AsyncSession, due_at: datetime) -> None:
+        sync_session = getattr(session, "sync_session", session)
+        info = sync_session.info
+        earliest = info.get(self._KEY)
+        if earliest is None:
+            # After the commit only: a scheduler woken before it would not see the job yet.
+            event.listen(sync_session, "after_commit", self._committed, once=True)
+            event.listen(sync_session, "after_rollback", self._forget, once=True)
+        if earliest is None or due_at < earliest:
+            info[self._KEY] = due_at
+
+    def _committed(self, sync_session) -> None:
+        due_at = sync_session.info.pop(self._KEY, None)
+        if due_at is not None:
+            for listener in self._listeners:
+                listener(due_at)
+
+    def _forget(self, sync_session) -> None:
+        sync_session.info.pop(self._KEY, None)
+
+
 @dataclass(frozen=True)
 class Planner:
     models: object
     timing: Timing
+    alarm: Alarm = field(default_factory=Alarm)
+
+    def _add(self, session: AsyncSession, job: Job) -> None:
+        session.add(job)
+        self.alarm.planned(session, job.due_at)
 
     async def plan_meeting(self, session: AsyncSession, meeting: Meeting, case: Case, now: datetime) -> None:
         await session.execute(delete(Job).where(Job.meeting_id == meeting.id, Job.done_at.is_(None),
@@ -55,10 +96,10 @@ class Planner:
         opening = max(opens_at(meeting, meeting_type, case.timezone), now)
         # Opening is announced politely too; if the night leaves no room, at once.
         announce = polite_time(opening, case.timezone, self.timing.quiet_hours, before=meeting.starts_at) or opening
-        session.add(Job(kind=PREP_OPEN, meeting_id=meeting.id, due_at=announce))
+        self._add(session, Job(kind=PREP_OPEN, meeting_id=meeting.id, due_at=announce))
         for at in reminder_times(meeting.starts_at, opening, self.timing, case.timezone, meeting_type.max_reminders):
             if at > announce:
-                session.add(Job(kind=PREP_REMIND, meeting_id=meeting.id, due_at=at))
+                self._add(session, Job(kind=PREP_REMIND, meeting_id=meeting.id, due_at=at))
 
     async def plan_meeting_reminders(self, session: AsyncSession, meeting: Meeting, case: Case, now: datetime) -> None:
         """Those invited to an announced meeting are reminded at each lead time
@@ -68,17 +109,17 @@ class Planner:
             return
         leads = self.timing.meeting_reminder_leads
         for at in reminder_times(meeting.starts_at, now, self.timing, case.timezone, len(leads), leads=leads):
-            session.add(Job(kind=MEETING_REMIND, meeting_id=meeting.id, due_at=at))
+            self._add(session, Job(kind=MEETING_REMIND, meeting_id=meeting.id, due_at=at))
 
     def check_broadcast(self, session: AsyncSession, broadcast: Broadcast, now: datetime) -> None:
-        session.add(Job(kind=BROADCAST_REPORT, broadcast_id=broadcast.id, due_at=now + BROADCAST_CHECK))
+        self._add(session, Job(kind=BROADCAST_REPORT, broadcast_id=broadcast.id, due_at=now + BROADCAST_CHECK))
 
     def sweep_traces(self, session: AsyncSession, now: datetime) -> None:
-        session.add(Job(kind=FORGET_TRACES, due_at=now + TRACES_SWEEP))
+        self._add(session, Job(kind=FORGET_TRACES, due_at=now + TRACES_SWEEP))
 
     def announce_to(self, session: AsyncSession, meeting_id: int, person_id: int, now: datetime) -> None:
         """Someone joined while preparation is open: tell them now."""
-        session.add(Job(kind=PREP_OPEN, meeting_id=meeting_id, person_id=person_id, due_at=now))
+        self._add(session, Job(kind=PREP_OPEN, meeting_id=meeting_id, person_id=person_id, due_at=now))
 
     async def time_step(self, session: AsyncSession, meeting_id: int, step: int, minutes: int, now: datetime) -> None:
         """A step with a planned length has begun: the coordinator is told gently
@@ -87,8 +128,8 @@ class Planner:
                                                 Job.kind.in_((STEP_NEAR_END, STEP_PAST_END))))
         length = timedelta(minutes=minutes)
         if length > 2 * NEAR_END:
-            session.add(Job(kind=STEP_NEAR_END, meeting_id=meeting_id, step=step, due_at=now + length - NEAR_END))
-        session.add(Job(kind=STEP_PAST_END, meeting_id=meeting_id, step=step, due_at=now + length))
+            self._add(session, Job(kind=STEP_NEAR_END, meeting_id=meeting_id, step=step, due_at=now + length - NEAR_END))
+        self._add(session, Job(kind=STEP_PAST_END, meeting_id=meeting_id, step=step, due_at=now + length))
 
     def plan_task(self, session: AsyncSession, task: Task, zone: str, now: datetime) -> None:
         """Owners are reminded at each lead time before the due day and on the day;
@@ -97,10 +138,10 @@ class Planner:
         for lead in self.timing.task_reminder_leads:
             at = local_before(task.due_at, lead, zone) if lead else None
             if at is not None and at > now:
-                session.add(Job(kind=TASK_REMIND, task_id=task.id, due_at=at))
+                self._add(session, Job(kind=TASK_REMIND, task_id=task.id, due_at=at))
         morning = local_before(task.due_at, timedelta(hours=3), zone)  # the due day, at nine
-        session.add(Job(kind=TASK_DUE, task_id=task.id, due_at=max(morning, now)))
-        session.add(Job(kind=TASK_OVERDUE, task_id=task.id, due_at=local_before(task.due_at, -timedelta(hours=21), zone)))
+        self._add(session, Job(kind=TASK_DUE, task_id=task.id, due_at=max(morning, now)))
+        self._add(session, Job(kind=TASK_OVERDUE, task_id=task.id, due_at=local_before(task.due_at, -timedelta(hours=21), zone)))
 
 
 async def plan_purge(sessionmaker: async_sessionmaker, now: datetime) -> None:

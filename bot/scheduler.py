@@ -36,6 +36,7 @@ from bot.db.engine import flush_erased
 from bot.delivery.render import outbox_rows
 from bot.i18n import resolve_locale
 from bot.planner import (
+    Alarm,
     BROADCAST_REPORT,
     FORGET_TRACES,
     MEETING_REMIND,
@@ -62,6 +63,9 @@ from flows.timing import Timing, polite_time
 log = logging.getLogger(__name__)
 BATCH = 20
 UNDELIVERED = ("blocked", "undeliverable", "failed")
+# Shortest sleep when a job is due but not yet ours to take (another process
+# holds it, uncommitted): no busy loop while it finishes.
+MIN_SLEEP = 0.25
 REPORT_RECHECK = timedelta(seconds=10)  # a broadcast still being sent is looked at again after this
 REPORT_PATIENCE = timedelta(hours=1)  # after this, what is still unsent is reported as "on its way"
 
@@ -76,31 +80,57 @@ def _invited(meeting_id: int, person_id: int, now: datetime) -> Preparation:
 
 class Scheduler:
     def __init__(self, sessionmaker: async_sessionmaker, *, models, timing: Timing, default_locale: str,
-                 interval: float, wake_sender: Callable[[], None] = lambda: None, clock: Callable[[], datetime] = _utcnow,
+                 interval: float, alarm: Alarm | None = None, wake_sender: Callable[[], None] = lambda: None, clock: Callable[[], datetime] = _utcnow,
                  sealer: Sealer | None = None, retention_days: int = 365):
         self.sessionmaker = sessionmaker
         self.models = models
         self.timing = timing
         self.default_locale = default_locale
-        self.interval = interval
+        self.interval = interval  # the longest sleep: jobs planned by other processes are found within it
         self.wake_sender = wake_sender
         self.clock = clock
         self.sealer = sealer or Sealer()  # task texts are sealed like answers
         self.retention_days = retention_days
         self._wake = asyncio.Event()
+        self._sleeping_until: datetime | None = None  # None: awake
+        if alarm is not None:
+            alarm.subscribe(self.planned)
         self._erased = False  # a job erased something: the file must not keep it (bot.db.engine.flush_erased)
 
     def wake(self) -> None:
         self._wake.set()
 
+    def planned(self, due_at: datetime) -> None:
+        """A job was just planned (and committed) in this process: wake up if
+        it is due before the time this worker means to sleep until."""
+        if self._sleeping_until is None or due_at < self._sleeping_until:
+            self._wake.set()
+
     async def run(self, stopping: asyncio.Event) -> None:
+        """Run what is due, then sleep until the next job is due, at most
+        `interval` seconds; a job planned sooner in this process wakes it
+        (`planned`), one planned by another process is found by the cap."""
         while not stopping.is_set():
             self._wake.clear()
-            if await self.run_due() == 0:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.interval)
-                except asyncio.TimeoutError:
-                    pass
+            self._sleeping_until = None  # awake: whatever is planned now is seen by the next look
+            if await self.run_due():
+                continue
+            delay = self.interval
+            next_due = await self.next_due()
+            if next_due is not None:
+                delay = min(delay, max((next_due - self.clock()).total_seconds(), MIN_SLEEP))
+            self._sleeping_until = self.clock() + timedelta(seconds=delay)
+            if next_due is not None and next_due < self._sleeping_until:
+                self._sleeping_until = next_due
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay)
+            except asyncio.TimeoutError:
+                pass
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest job not yet done is due (None: there is none)."""
+        async with self.sessionmaker() as session:
+            return await session.scalar(select(func.min(Job.due_at)).where(Job.done_at.is_(None)))
 
     async def run_due(self) -> int:
         """Runs the jobs due now; returns how many it ran."""

@@ -356,7 +356,9 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    __table_args__ = (Index("ix_outbox_due", "status", "priority", "not_before", "id"), NO_REUSE)
+    # ix_outbox_chat: a chat's waiting messages, which every claim looks up per chat.
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "not_before", "id"),
+                      Index("ix_outbox_chat", "chat_id", "status", "priority", "id"), NO_REUSE)
 
 
 class PollState(Base):

@@ -1,11 +1,17 @@
 """Turning a flow's Reply into outbox rows: Bot API method, parameters, and
 for photos the picture itself. Rendering happens when the row is written, in
-the reader's language, so a restart cannot change what is sent."""
+the reader's language, so a restart cannot change what is sent.
+
+A chart or a network map takes a second or two to draw: its row carries what
+to draw (every label already in the reader's language, under "draw") and the
+sender draws it on a worker thread just before sending, so drawing never
+holds the update's transaction or stalls the event loop."""
 
 from __future__ import annotations
 
 import io
 import re
+import threading
 
 import segno
 
@@ -135,12 +141,12 @@ def _rows(reply: Reply, chat_id: int, language: str, version: int, now) -> list[
         payload = {"voice": reply.voice, "caption": text[:MAX_CAPTION], "parse_mode": "HTML", "reply_markup": markup}
         return [OutboxMessage(method="sendVoice", payload=payload, **common)]
     if reply.picture is not None:
-        blob, filename = picture_png(reply.picture, language)
+        draw, filename = picture_spec(reply.picture, language)
         if len(text) <= MAX_CAPTION:
-            payload = {"caption": text, "parse_mode": "HTML", "reply_markup": markup, "filename": filename}
-            return [OutboxMessage(method="sendPhoto", payload=payload, blob=blob, **common)]
+            payload = {"caption": text, "parse_mode": "HTML", "reply_markup": markup, "filename": filename, "draw": draw}
+            return [OutboxMessage(method="sendPhoto", payload=payload, **common)]
         # A long list does not fit under a picture: the picture first, then the text with the buttons.
-        picture = OutboxMessage(method="sendPhoto", payload={"filename": filename}, blob=blob, **common)
+        picture = OutboxMessage(method="sendPhoto", payload={"filename": filename, "draw": draw}, **common)
         return [picture, *_text_rows(text, markup, common)]
     if reply.edit_message_id is not None:
         payload = {"message_id": reply.edit_message_id, "text": text[:MAX_TEXT], "parse_mode": "HTML", "reply_markup": markup}
@@ -159,35 +165,40 @@ def _text_rows(text: str, markup: dict | None, common: dict) -> list[OutboxMessa
     return rows
 
 
-def picture_png(picture: NetworkMap | FeedbackChart, language: str) -> tuple[bytes, str]:
+def picture_spec(picture: NetworkMap | FeedbackChart, language: str) -> tuple[dict, str]:
+    """What to draw, as plain data with every label in the reader's language
+    (kept in the outbox row, sealed with it), and the file's name."""
     if isinstance(picture, FeedbackChart):
-        return chart_png(picture, language), "feedback.png"
-    return map_png(picture, language), "network-map.png"
+        return {"chart": {
+            "items": [render(item, language, plain=True) for item in picture.items],
+            "dates": [format_moment(when, language) for when, _averages in picture.meetings],
+            "averages": [list(averages) for _when, averages in picture.meetings],
+            "low": picture.low,
+            "low_label": render(_("low"), language, plain=True),
+        }}, "feedback.png"
+    return {"map": {
+        "people": [[name, kind, closeness] for name, kind, closeness in picture.people],
+        "centre": render(_("The child"), language, plain=True),
+        "kind_labels": {kind: render(name, language, plain=True) for kind, name in KIND_NAMES.items()},
+    }}, "network-map.png"
 
 
-def chart_png(chart: FeedbackChart, language: str) -> bytes:
-    from bot.pictures.feedback_chart import (
-        feedback_chart_png,  # matplotlib loads only when a chart is drawn
-    )
-
-    return feedback_chart_png(
-        items=[render(item, language, plain=True) for item in chart.items],
-        dates=[format_moment(when, language) for when, _averages in chart.meetings],
-        averages=[averages for _when, averages in chart.meetings],
-        low=chart.low,
-        low_label=render(_("low"), language, plain=True),
-    )
+_drawing = threading.Lock()  # one picture at a time: the drawing libraries keep shared caches
 
 
-def map_png(picture: NetworkMap, language: str) -> bytes:
-    from bot.pictures.network_map import (  # Pillow loads only when a map is drawn
-        MapPerson,
-        network_map_png,
-    )
+def draw(spec: dict) -> bytes:
+    """Draws a picture described by `picture_spec` (blocking: call it on a
+    worker thread)."""
+    with _drawing:
+        if "chart" in spec:
+            from bot.pictures.feedback_chart import feedback_chart_png  # matplotlib loads only when a chart is drawn
 
-    labels = {kind: render(name, language, plain=True) for kind, name in KIND_NAMES.items()}
-    people = [MapPerson(name, kind, closeness) for name, kind, closeness in picture.people]
-    return network_map_png(people, centre=render(_("The child"), language, plain=True), kind_labels=labels)
+            return feedback_chart_png(**spec["chart"])
+        from bot.pictures.network_map import MapPerson, network_map_png  # Pillow loads only when a map is drawn
+
+        chart = spec["map"]
+        people = [MapPerson(name, kind, closeness) for name, kind, closeness in chart["people"]]
+        return network_map_png(people, centre=chart["centre"], kind_labels=chart["kind_labels"])
 
 
 def clear_buttons_row(chat_id: int, message_id: int, now) -> OutboxMessage:

@@ -29,6 +29,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.db.models import OutboxMessage, Person
 from bot.delivery.limits import RateLimits, retry_seconds
+from bot.delivery.render import draw
 from bot.delivery.sealed import opened
 from bot.storage.sealing import Sealer
 
@@ -44,6 +45,25 @@ CLAIM_LOCK = 0x6F7574626F78  # the PostgreSQL advisory lock that makes claims ta
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _within_room(chat_ids: list[int], candidates, room: int) -> list[int]:
+    """The ids to claim: per chat a prefix of its (priority, id) order, at
+    most PER_CHAT (at about one a second per chat, more would outlive the
+    lease); replies always, anything else only while `room` lasts, the
+    chats in their claiming order."""
+    by_chat: dict[int, list] = {chat: [] for chat in chat_ids}
+    for row in candidates:
+        by_chat[row.chat_id].append(row)
+    taken: list[int] = []
+    for chat in chat_ids:
+        for n, row in enumerate(by_chat[chat]):
+            if n == PER_CHAT or (row.priority > 0 and room <= 0):
+                break  # the chat's later rows wait behind this one
+            taken.append(row.id)
+            if row.priority > 0:
+                room -= 1
+    return taken
 
 
 def backoff(attempts: int) -> float:
@@ -83,15 +103,16 @@ class OutboxSender:
         while not stopping.is_set():
             self._wake.clear()  # before looking, so a wake-up during the look is not lost
             chats = []
-            if sum(map(len, in_flight.values())) < self.in_flight_limit:
-                try:
-                    chats = await self._claim()
-                except Exception:  # the database went away for a moment: try again soon
-                    log.exception("outbox claim failed")
+            try:
+                # Replies are claimed whatever is in flight; the rest only
+                # into the room left (see _claim).
+                chats = await self._claim(room=self.in_flight_limit - sum(map(len, in_flight.values())))
+            except Exception:  # the database went away for a moment: try again soon
+                log.exception("outbox claim failed")
             for rows in chats:
                 task = asyncio.create_task(self._send_chat(rows))
                 in_flight[task] = rows
-                task.add_done_callback(lambda t: in_flight.pop(t, None))
+                task.add_done_callback(lambda t: (in_flight.pop(t, None), self._wake.set()))
             if not chats:
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=0.5)
@@ -133,10 +154,16 @@ class OutboxSender:
         await asyncio.gather(*(self._send_chat(rows) for rows in chats))
         return sum(len(rows) for rows in chats)
 
-    async def _claim(self) -> list[list[OutboxMessage]]:
+    async def _claim(self, room: int | None = None) -> list[list[OutboxMessage]]:
         """Claim due messages of whole chats: a list of each chat's rows, in
-        order. Each claim has its own token, so rows whose lease ran out and
-        were claimed again are recognised, even by this same process."""
+        order. Replies (priority 0) are always taken; other messages only
+        while `room` lasts (None: no limit), the chats with the most urgent
+        and oldest first, so a full bulk send in flight never holds a reply
+        back. A chat's rows are taken as a prefix of its (priority, id)
+        order, and a chat with claimed rows is not claimed again: order
+        within a chat holds. Each claim has its own token, so rows whose
+        lease ran out and were claimed again are recognised, even by this
+        same process."""
         now = self.clock()
         token = secrets.token_hex(8)
         earlier = aliased(OutboxMessage)
@@ -155,6 +182,7 @@ class OutboxSender:
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
             ~behind_a_waiting_one,
         )
+        room = BATCH * PER_CHAT if room is None else max(room, 0)
         async with self.sessionmaker() as session, session.begin():
             if session.bind.dialect.name == "postgresql":
                 # One claim at a time across processes, so a claim sees every
@@ -164,19 +192,31 @@ class OutboxSender:
             busy = select(OutboxMessage.chat_id).where(
                 OutboxMessage.status == "pending", OutboxMessage.claimed_until >= now
             )
-            # Whole chats, none another sender holds; replies first.
-            chat_ids = list(await session.scalars(
+            # Whole chats, none another sender holds; replies first. With no
+            # room left, only chats with a reply waiting.
+            chats = (
                 select(OutboxMessage.chat_id)
                 .where(claimable, OutboxMessage.chat_id.not_in(busy))
                 .group_by(OutboxMessage.chat_id)
                 .order_by(func.min(OutboxMessage.priority), func.min(OutboxMessage.id))
                 .limit(BATCH)
-            ))
+            )
+            if room == 0:
+                chats = chats.having(func.min(OutboxMessage.priority) == 0)
+            chat_ids = list(await session.scalars(chats))
             if not chat_ids:
+                return []
+            candidates = (await session.execute(
+                select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.priority)
+                .where(claimable, OutboxMessage.chat_id.in_(chat_ids))
+                .order_by(OutboxMessage.priority, OutboxMessage.id)
+            )).all()
+            taken = _within_room(chat_ids, candidates, room)
+            if not taken:
                 return []
             await session.execute(
                 update(OutboxMessage)
-                .where(claimable, OutboxMessage.chat_id.in_(chat_ids))
+                .where(OutboxMessage.id.in_(taken), claimable)
                 .values(claim=token, claimed_until=now + LEASE)
                 .execution_options(synchronize_session=False)
             )
@@ -189,9 +229,7 @@ class OutboxSender:
         by_chat: dict[int, list[OutboxMessage]] = {chat: [] for chat in chat_ids}
         for row in rows:
             by_chat.setdefault(row.chat_id, []).append(row)
-        # At about one a second per chat, more than this would outlive the lease.
-        await self._release([row for chat_rows in by_chat.values() for row in chat_rows[PER_CHAT:]])
-        return [chat_rows[:PER_CHAT] for chat_rows in by_chat.values() if chat_rows]
+        return [chat_rows for chat_rows in by_chat.values() if chat_rows]
 
     async def _send_chat(self, rows: list[OutboxMessage]) -> None:
         try:
@@ -208,10 +246,7 @@ class OutboxSender:
                 return
             if not await self._still_ours(row):
                 return  # our lease ran out and the chat was claimed again
-            # Pace right before the call, so database latency cannot bunch sends up.
-            await self.limits.acquire(row.chat_id, row.priority)
-            async with self._slots:  # only the HTTP call: pacing must not hold a slot
-                carry_on = await self._send_one(row)
+            carry_on = await self._send_one(row)
             if not carry_on:
                 await self._release(rows[i + 1:])
                 return
@@ -233,7 +268,14 @@ class OutboxSender:
     async def _send_one(self, row: OutboxMessage) -> bool:
         """Send one message; True if the chat's next message may follow."""
         try:
-            message = await self._call(row)
+            payload, blob = opened(row, self.sealer)
+            if payload.get("draw"):
+                # A chart or a map: drawn here, on a worker thread, so nothing else waits for it.
+                blob = await asyncio.to_thread(draw, payload["draw"])
+            # Pace right before the call, so database latency cannot bunch sends up.
+            await self.limits.acquire(row.chat_id, row.priority)
+            async with self._slots:  # only the HTTP call: pacing must not hold a slot
+                message = await self._call(row, payload, blob)
         except RetryAfter as exc:
             wait = retry_seconds(exc)
             self.limits.pause(wait)
@@ -280,8 +322,7 @@ class OutboxSender:
         await self._finish(row.id, not_before=self.clock() + timedelta(seconds=delay), error=error, attempts=attempts)
         return False
 
-    async def _call(self, row: OutboxMessage):
-        p, blob = opened(row, self.sealer)
+    async def _call(self, row: OutboxMessage, p: dict, blob: bytes | None):
         markup = InlineKeyboardMarkup.de_json(p["reply_markup"], self.bot) if p.get("reply_markup") else None
         # The plan and people's answers: nobody can forward or save them (None leaves Telegram's default).
         protect = True if p.get("protect_content") else None

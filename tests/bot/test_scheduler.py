@@ -16,7 +16,7 @@ from bot.db.models import (
     Preparation,
 )
 from bot.i18n import render
-from bot.planner import PREP_REMIND
+from bot.planner import FORGET_TRACES, PREP_REMIND, TRACES_SWEEP, Alarm, Planner
 from bot.scheduler import Scheduler
 from flows.meeting_models import builtin_models
 from flows.text import _
@@ -75,3 +75,57 @@ async def test_finished_people_are_not_reminded_and_reminders_are_in_their_langu
     assert all("-|prep:go:" in str(r.payload["reply_markup"]) for r in rows)
     swedish, english = (render(_("Your answers help everyone come well prepared."), lang) for lang in ("sv", "en"))
     assert swedish != english and swedish in rows[0].payload["text"]
+
+
+async def test_a_job_planned_sooner_wakes_the_sleeping_worker_which_then_sleeps_until_it_is_due(sessionmaker):
+    """The cap (interval) is an hour: the job runs only because the planner's
+    commit wakes the worker and the worker sleeps just until the job is due.
+    Counted, not timed: how often it looked at the database meanwhile."""
+    alarm = Alarm()
+    planner = Planner(builtin_models(), Timing(quiet_hours=None), alarm)
+    worker = Scheduler(sessionmaker, models=builtin_models(), timing=Timing(quiet_hours=None), default_locale="en",
+                       interval=3600, alarm=alarm)
+    looks = 0
+    next_due = worker.next_due
+
+    async def counted_next_due():
+        nonlocal looks
+        looks += 1
+        return await next_due()
+    worker.next_due = counted_next_due
+    stopping = asyncio.Event()
+    running = asyncio.create_task(worker.run(stopping))
+    try:
+        async with asyncio.timeout(60):  # a safety net, not a measure
+            while looks == 0:  # asleep, with nothing planned
+                await asyncio.sleep(0.01)
+            async with sessionmaker() as session, session.begin():
+                planner.sweep_traces(session, datetime.now(timezone.utc))  # due two seconds from now
+                planned_before_commit = looks
+            async with sessionmaker() as session:
+                assert await session.scalar(select(Job.done_at).where(Job.kind == FORGET_TRACES)) is None
+            while True:
+                async with sessionmaker() as session:
+                    if await session.scalar(select(Job.done_at).where(Job.kind == FORGET_TRACES)) is not None:
+                        break
+                await asyncio.sleep(0.05)
+    finally:
+        stopping.set()
+        worker.wake()
+        await running
+    assert planned_before_commit == 1  # not woken before the commit
+    assert looks <= 4  # woken once, slept until due, ran it: no polling
+
+
+async def test_a_rolled_back_plan_wakes_nobody(sessionmaker):
+    alarm, woken = Alarm(), []
+    alarm.subscribe(woken.append)
+    planner = Planner(builtin_models(), Timing(quiet_hours=None), alarm)
+    async with sessionmaker() as session:
+        async with session.begin():
+            planner.sweep_traces(session, NOW)
+            await session.rollback()
+        async with session.begin():
+            planner.sweep_traces(session, NOW + timedelta(hours=1))
+            planner.sweep_traces(session, NOW)
+    assert woken == [NOW + TRACES_SWEEP]  # once, after the commit, with the earliest job

@@ -3,6 +3,9 @@ the meeting ends, answered with numbers or faces, refused to anyone else,
 the coordinator alerted when an answer is low or falls, and the results as
 a chart with the numbers as text."""
 
+import asyncio
+import threading
+
 from sqlalchemy import select
 
 from bot.db.models import Feedback, Meeting
@@ -20,9 +23,10 @@ async def end_meeting(cia, *present):
     await act(cia, cia.press("Yes, end the meeting"), contains="The meeting has ended")
 
 
-async def answer(person, *presses, comment=None):
-    """Answer the feedback from its notice: each press in turn, then a comment (or none), then send."""
-    notice = await person.wait_for(lambda m: "How was the meeting for you?" in m.text and m.buttons, timeout=10)
+async def answer(person, *presses, comment=None, after=None):
+    """Answer the feedback from its notice (the first since `after` messages,
+    as in `wait_for`): each press in turn, then a comment (or none), then send."""
+    notice = await person.wait_for(lambda m: "How was the meeting for you?" in m.text and m.buttons, timeout=10, after=after)
     first = await act(person, person.press("✍️ Tell us how it was", message=notice), contains="Question 1 of")
     for label in presses:
         mark = person.mark()
@@ -97,10 +101,11 @@ async def test_changing_answers_a_second_meeting_a_fall_and_a_closed_window(emul
     draft = await act(cia, cia.send_command("next"), contains="The next meeting about")
     await act(cia, cia.press(button(cia, "📣 Send to"), message=draft), contains="on its way")
     await anna.wait_for(is_calendar, timeout=10)
+    held = len(anna.messages)
     await end_meeting(cia, "Anna")
     await act(anna, anna.press_data(first_button, first_notice.message_id), contains="has passed")
     before = len(cia.messages)
-    await answer(anna, "9", "5", "9", "8")  # "what mattered" falls from 9 to 5
+    await answer(anna, "9", "5", "9", "8", after=held)  # "what mattered" falls from 9 to 5
     alert = await cia.wait_for(lambda m: "Feedback to look at" in m.text, after=before, timeout=10)
     assert "What mattered: 5 of 10, down from 9 last time" in alert.text and "Overall" not in alert.text
 
@@ -128,3 +133,37 @@ async def test_own_words_are_sealed_at_rest_and_read_back_for_the_coordinator(em
         await cia.send_command("feedback")
         numbers = await cia.wait_for(lambda m: "Average:" in m.text, after=before, timeout=20)
         assert "A very private sentence" in numbers.text and "no numbers given" in numbers.text
+
+
+async def test_someone_else_is_answered_while_a_chart_is_being_drawn(emulator, bot, monkeypatch):
+    """A chart takes seconds to draw: it is drawn off the event loop, after the
+    commit, so another person's reply does not wait for it (counted order:
+    the reply arrives while the drawing is held back)."""
+    import bot.pictures.feedback_chart as feedback_chart
+
+    cia, (anna,) = await case_with_people(emulator, bot, [("Anna", "family member")])
+    await end_meeting(cia, "Anna")
+    await answer(anna, "9", "9", "9", "9")
+    await cia.wait_for(lambda m: "Anna has told us how the meeting" in m.text, timeout=10)
+
+    drawing, release, order = threading.Event(), threading.Event(), []
+    real = feedback_chart.feedback_chart_png
+
+    def held_back(*args, **kwargs):
+        drawing.set()
+        release.wait(15)  # on the event loop (as before), this stalls everyone for that long
+        order.append("drawn")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(feedback_chart, "feedback_chart_png", held_back)
+    before = len(cia.messages)
+    await cia.send_command("feedback")
+    async with asyncio.timeout(30):  # a safety net, not a measure
+        while not drawing.is_set():
+            await asyncio.sleep(0.02)
+    await act(anna, anna.send_command("help"), contains="/language")
+    order.append("answered")
+    release.set()
+    chart = await cia.wait_for(lambda m: m.photo is not None, after=before, timeout=20)
+    assert "How the meetings felt: Family A" in chart.caption
+    assert order == ["answered", "drawn"]

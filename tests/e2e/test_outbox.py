@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from cryptography.fernet import Fernet
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from telegram import Bot
 
 from bot.db.models import OutboxMessage
@@ -308,3 +308,48 @@ async def test_texts_left_with_finished_messages_by_an_older_version_are_dropped
     async with sessionmaker() as session:
         kept = (await session.execute(text("SELECT status, payload, blob FROM outbox ORDER BY id"))).all()
     assert [tuple(row) for row in kept] == [("failed", None, None), ("undeliverable", None, None), ("sent", None, None)]
+
+
+async def test_a_reply_is_claimed_and_sent_while_a_5000_message_bulk_fills_the_sender(emulator, sessionmaker):
+    """The bulk in flight is at its limit; a person's reply still goes out at
+    once, not after the bulk (counted: bulk messages sent before it)."""
+    chats = list(range(300, 350))
+    await _started(emulator, *chats, 2)
+    now = datetime.now(timezone.utc)
+    async with sessionmaker() as session, session.begin():
+        session.add_all([_message(chat, n, 2, now) for n in range(100) for chat in chats])  # 5,000
+    sent: list[str] = []
+
+    class CountingBot(Bot):
+        async def send_message(self, chat_id, text, *args, **kwargs):
+            message = await super().send_message(chat_id, text, *args, **kwargs)
+            sent.append(text)
+            return message
+
+    async with CountingBot(emulator.token, base_url=emulator.base_url) as bot:
+        sender = OutboxSender(sessionmaker, bot, RateLimits(30, 50))
+        stopping = asyncio.Event()
+        task = asyncio.create_task(sender.run(stopping))
+        try:
+            async def bulk_under_way():
+                return len(sent) >= 5
+            await _eventually(bulk_under_way)
+            async with sessionmaker() as session:
+                claimed = await session.scalar(select(func.count()).select_from(OutboxMessage)
+                                               .where(OutboxMessage.claim.is_not(None)))
+            assert claimed <= sender.in_flight_limit  # the claims took only the room there was
+            async with sessionmaker() as session, session.begin():
+                session.add(_message(2, 0, 0, datetime.now(timezone.utc)))
+            sender.wake()  # as the engine does after its commit
+
+            async def reply_sent():
+                return "2:0:0" in sent
+            await _eventually(reply_sent)
+        finally:
+            stopping.set()
+            await task
+    bulk_before = sent.index("2:0:0")
+    assert bulk_before < 150, f"{bulk_before} bulk messages went before the reply"  # before: all in flight (>= 200)
+    async with sessionmaker() as session:
+        left = await session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending"))
+    assert left > 4000  # the bulk was far from drained
