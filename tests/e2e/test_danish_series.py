@@ -2,6 +2,8 @@
 planned at once, each with its own invitation and calendar file, and the
 coordinator moving between them in /next."""
 
+from datetime import date, timedelta
+
 from sqlalchemy import select
 
 from bot.db.models import Invitation, Meeting
@@ -9,13 +11,13 @@ from tests.auxil.people import act, button, invite_links, join, make_coordinator
 from tests.e2e.test_next_meeting import calendar_of, is_calendar
 
 
-async def danish_case(emulator, bot, first_type: str):
+async def danish_case(emulator, bot, first_type: str, *, day: str | None = None):
     cia = await make_coordinator(emulator, bot, emulator.user(1, "Cia"))
     await act(cia, cia.send_command("new"))
     await act(cia, cia.send_text("Familie J"))
     await act(cia, cia.press("Meetings during a placement"), contains=first_type)
     await act(cia, cia.press(first_type))
-    await act(cia, cia.send_text(tomorrow()))
+    await act(cia, cia.send_text(day or tomorrow()))
     await act(cia, cia.send_text("14:30"))
     await act(cia, cia.send_text("Stedet"), contains="check")
     await act(cia, cia.press("Create the case"), contains="is ready")
@@ -30,7 +32,10 @@ async def danish_case(emulator, bot, first_type: str):
 
 
 async def test_a_status_meeting_and_a_bornesamtale_both_upcoming(emulator, bot):
-    cia, (mette, oliver, soren) = await danish_case(emulator, bot, "Status meeting")
+    # The status meeting the day after tomorrow, so that the talk with the child
+    # (due within 24 hours) is the sooner one whatever the time of day.
+    in_two_days = (date.fromisoformat(tomorrow()) + timedelta(days=1)).isoformat()
+    cia, (mette, oliver, soren) = await danish_case(emulator, bot, "Status meeting", day=in_two_days)
     await act(cia, cia.send_command("next"), contains="The next meeting about Familie J")
     await act(cia, cia.press(button(cia, "📣 Send to 3")), contains="on its way")
 
