@@ -3,9 +3,8 @@
 from datetime import datetime, timezone
 
 import pytest
-from babel.messages.pofile import read_po
 
-from bot.i18n import SOURCE_CATALOGS, format_moment, render, resolve_locale
+from bot.i18n import format_moment, render, resolve_locale
 from flows.text import Moment, _, ngettext, pgettext
 
 
@@ -69,32 +68,6 @@ def test_dates_do_not_depend_on_the_machine_time_zone(monkeypatch):
     finally:
         monkeypatch.undo()
         time.tzset()
-
-
-@pytest.mark.parametrize("language", ["sv", "da", "fi", "en"])
-def test_every_catalog_is_complete_and_placeholders_match(language):
-    path = SOURCE_CATALOGS / language / "LC_MESSAGES" / "meetbot.po"
-    with path.open("rb") as f:
-        catalog = read_po(f, locale=language)
-    problems = []
-    for message in catalog:
-        if not message.id:
-            continue
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        if message.fuzzy or not all(strings):
-            problems.append(f"untranslated: {message.id!r}")
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        wanted = set(_placeholders(ids[0])) | set(_placeholders(ids[-1]))
-        for s in strings:
-            if s and set(_placeholders(s)) - wanted:
-                problems.append(f"unknown placeholder in {s!r}")
-    assert not problems, "\n".join(problems[:20])
-
-
-def _placeholders(text):
-    import string
-
-    return [name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name]
 
 
 def test_rendering_translates_and_handles_plurals():
