@@ -139,7 +139,7 @@ def resume(ctx: Context, prep: PrepView) -> Outcome:
     position = min(prep.position, len(qs) - 1)
     intro = []
     if prep.status in ("new", "invited"):
-        intro.append(_intro(ctx, prep, len(qs)))
+        intro += [_intro(ctx, prep, len(qs)), *_your_actions(ctx, prep)]
     sub = {"col": prep.part} if qs[position].kind == "columns" and 0 < prep.part < len(COLUMN_KEYS) else None
     if qs[position].kind == goal_progress.KIND and prep.part == 1:
         sub = {"w": 1}
@@ -174,7 +174,7 @@ def _intro(ctx: Context, prep: PrepView, count: int) -> Reply:
         greeting, how, *rest = _child_intro(prep, count)
         if prep.follow_up and _asks_goals(ctx, prep):
             rest.append(_("First, the goals from your plan: how is each one going for you?"))
-        return reply(greeting, how, *agenda(ctx, prep), *rest, *_your_actions(ctx, prep))
+        return reply(greeting, how, *agenda(ctx, prep), *rest)
     parts = [ngettext(
         "Let's prepare for the meeting on {when}. There is {n} question. Answer in your own words; there are no wrong answers.",
         "Let's prepare for the meeting on {when}. There are {n} questions, one at a time. Answer in your own words; there are no wrong answers.",
@@ -188,7 +188,7 @@ def _intro(ctx: Context, prep: PrepView, count: int) -> Reply:
         parts.append(_("This is a follow-up meeting, so some questions are about what has happened since last time: what worked, and what must change."))
         if _asks_goals(ctx, prep):
             parts.append(_("First, the goals from your plan: how is each one going?"))
-    return reply(*parts, *_your_actions(ctx, prep))
+    return reply(*parts)
 
 
 def _asks_goals(ctx: Context, prep: PrepView) -> bool:
