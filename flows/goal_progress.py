@@ -68,6 +68,11 @@ def is_asked(meeting_type, role: str, person_id: int | None, actions: tuple[Task
 def questions_for(meeting_type, role: str, person_id: int | None, goals, actions) -> tuple[GoalQuestion, ...]:
     if not is_asked(meeting_type, role, person_id, actions):
         return ()
+    return questions_of(goals)
+
+
+def questions_of(goals) -> tuple[GoalQuestion, ...]:
+    """The goals still worked on, as the questions people were asked about them."""
     return tuple(GoalQuestion(goal) for goal in open_goals(goals))
 
 

@@ -15,7 +15,7 @@ from flows.access import may
 from flows.answers import answer_text, coordinator_may_see
 from flows.common import choose_case
 from flows.context import Context, PrepOverview, SharedAnswer
-from flows.goal_progress import GoalQuestion, title
+from flows.goal_progress import questions_of, title
 from flows.labels import role_name
 from flows.outcome import (
     IDLE,
@@ -98,7 +98,7 @@ def digest(ctx: Context, by: str) -> Outcome:
     view = ctx.prep_overview
     meeting_type = _meeting_type(ctx, view)
     # How the plan's goals are going comes first, as people were asked it.
-    asked = (*(GoalQuestion(goal) for goal in view.goals), *meeting_type.questions)
+    asked = (*questions_of(view.goals), *meeting_type.questions)
     order = {q.id: n for n, q in enumerate(asked)}
     question_of = {q.id: q for q in asked}
     shared = sorted(_shared(view), key=lambda s: (order.get(s.question_id, 999), s.person_id))

@@ -5,11 +5,13 @@ new plan records the goal's progress."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.db.models import Answer, PlanVersion, Task
-from tests.auxil.people import act, case_with_people
+from bot.purge import purge_with
+from tests.auxil.people import act, button, case_with_people
 from tests.e2e.test_meeting import take_attendance
 from tests.e2e.test_next_meeting import announce
 from tests.e2e.test_plan import SIP, choose, control_of, next_step
@@ -114,3 +116,10 @@ async def test_a_follow_ups_preparation_records_how_a_goal_is_going_and_the_new_
         latest = await session.scalar(select(PlanVersion).order_by(PlanVersion.number.desc()).limit(1))
         goal = json.loads(sealer.open(latest.content))["goals"][0]
     assert goal["now"] == 7 and goal["wanted"] == 8 and goal["text"].startswith(GOAL)
+
+    # Closing the case and its erasure after the retention time take these answers with it.
+    await act(cia, cia.send_command("close"), contains="Close")
+    await act(cia, cia.press(button(cia, "Yes, close")), contains="is closed")
+    await purge_with(bot.sessionmaker, retention_days=30, now=datetime.now(timezone.utc) + timedelta(days=31))
+    async with bot.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Answer).where(Answer.question_id.like("goal:%"))) == 0

@@ -213,3 +213,15 @@ def test_without_shared_answers_there_is_nothing_to_take():
     assert "plan:gp:0" not in chat.actions()
     out = chat.press("plan:gp:0")
     assert not any(isinstance(c, UpdateMeeting) for c in out.changes)
+
+
+def test_the_speakers_cue_card_holds_their_own_answers_about_the_goals_private_ones_too():
+    from flows import running
+
+    chat = follow_up_meeting({2: [("goal:g1", AnswerView("progress", {"scale": 2, "text": "my own <note>"}, "private"))]})
+    run = chat.ctx.meeting_run
+    anna = next(p for p in run.people if p.person_id == 2)
+    text = "\n".join(render(part, "en") for part in running._cue_card(chat.ctx, run, anna))
+    assert "🎯 How is it going: Calmer &lt;mornings&gt;" in text and "2 of 10 – my own &lt;note&gt;" in text
+    lars = next(p for p in run.people if p.person_id == 4)
+    assert "my own" not in repr(running._cue_card(chat.ctx, run, lars))
