@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from flows import goal_progress
 from flows.answers import (
     CLOSENESS,
     CLOSENESS_NAMES,
@@ -32,7 +33,6 @@ from flows.answers import (
     default_visibility,
     network_map_text,
 )
-from flows import goal_progress
 from flows.context import AnswerView, Context, PrepView
 from flows.events import OtherMessage
 from flows.outcome import (
@@ -502,7 +502,8 @@ def _goal_text(ctx: Context, prep: PrepView, question, text: str) -> Outcome:
     if value.get("text") and not data.get("anew"):
         joined, told = value["text"] + "\n\n" + text, _("Added to your answer.")
     else:
-        joined, told = text, _("Your earlier answer was replaced.") if value.get("text") else None
+        # "Start again": the words are replaced, the number stays.
+        joined, told = text, _("What you wrote in this part before was replaced.") if value.get("text") else None
     if len(joined) > MAX_ANSWER:
         return _too_long(ctx)
     change = SaveAnswer(prep.meeting_id, question.id, goal_progress.KIND, {"scale": value.get("scale"), "text": joined},

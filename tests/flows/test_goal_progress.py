@@ -225,3 +225,19 @@ def test_the_speakers_cue_card_holds_their_own_answers_about_the_goals_private_o
     assert "🎯 How is it going: Calmer &lt;mornings&gt;" in text and "2 of 10 – my own &lt;note&gt;" in text
     lars = next(p for p in run.people if p.person_id == 4)
     assert "my own" not in repr(running._cue_card(chat.ctx, run, lars))
+
+
+def test_start_again_replaces_the_words_and_keeps_the_number():
+    chat = follow_up()
+    chat.command("prep")
+    chat.press("prep:g:4")
+    chat.text("First words")
+    assert "prep:anew" in chat.actions()
+    chat.press("prep:anew")
+    assert "prep:keep" in chat.actions()
+    out = chat.text("Better words")
+    assert saved(out)[0].value == {"scale": 4, "text": "Better words"}
+    assert "What you wrote in this part before was replaced." in chat.msgids()
+    chat.press("prep:back")
+    out = chat.press("prep:g:5")  # a new number keeps the words
+    assert saved(out)[0].value == {"scale": 5, "text": "Better words"}
