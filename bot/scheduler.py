@@ -53,10 +53,10 @@ from bot.planner import (
 )
 from bot.purge import purge_in
 from bot.storage.announcing import case_view, invited_ids, invitees, meeting_view
-from bot.storage.preparation import is_follow_up, opens_at
+from bot.storage.preparation import opens_at, previous_meeting, previous_plan
 from bot.storage.sealing import Sealer
 from bot.storage.tasks import task_views
-from flows import delivery_report, invitations, preparing, running, tasks
+from flows import delivery_report, goal_progress, invitations, preparing, running, tasks
 from flows.context import PrepView
 from flows.timing import Timing, polite_time
 
@@ -184,7 +184,9 @@ class Scheduler:
             job.done_at, job.due_at = None, polite  # the night: try again in the morning
             return 0
         meeting_type = model.meeting_type(meeting.meeting_type)
-        follow_up = await is_follow_up(session, meeting)
+        previous = await previous_meeting(session, meeting)
+        follow_up = previous is not None
+        goals, actions = await previous_plan(session, meeting, previous, self.sealer)
         rows = (await session.execute(
             select(Participant, Person).join(Person, Person.id == Participant.person_id)
             .where(Participant.case_id == case.id, *([Person.id == job.person_id] if job.person_id else []))
@@ -192,7 +194,8 @@ class Scheduler:
         invited = await invited_ids(session, meeting.id)  # an announced meeting: only those invited prepare
         sent = 0
         for participant, person in rows:
-            asked = meeting_type.questions_for(participant.role, follow_up)
+            asked = (*goal_progress.questions_for(meeting_type, participant.role, person.id, goals, actions),
+                     *meeting_type.questions_for(participant.role, follow_up))
             if not asked or (invited is not None and person.id not in invited):
                 continue
             prep = await session.scalar(select(Preparation).where(Preparation.meeting_id == meeting.id, Preparation.person_id == person.id))

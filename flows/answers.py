@@ -72,6 +72,13 @@ def answer_text(question, answer: AnswerView | None) -> T:
             )
         case "network_map":
             return network_map_text(value.get("people", []))
+        case "progress":  # how a goal is going (flows.goal_progress): a number, a few words, or both
+            scale, words = value.get("scale"), value.get("text")
+            if scale is not None and words:
+                return _("{n} of 10 – {words}", n=scale, words=words)
+            if scale is not None:
+                return _("{n} of 10", n=scale)
+            return _("{text}", text=words or "–")
     return _("(not answered yet)")
 
 

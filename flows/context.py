@@ -72,7 +72,7 @@ class InviteView:
 
 @dataclass(frozen=True)
 class AnswerView:
-    kind: str  # text | voice | choice | scale | columns | network_map | skipped
+    kind: str  # text | voice | choice | scale | columns | network_map | progress | skipped
     value: dict
     visibility: str
 
@@ -96,7 +96,10 @@ class PrepView:
     position: int = 0
     part: int = 0  # at a three-column question: the column to resume at
     answers: dict = field(default_factory=dict)  # question id -> AnswerView
-    previous_tasks: tuple[tuple[str, str], ...] = ()  # (what, status) agreed last time, for follow-ups
+    # The plan so far, for follow-ups: its goals still worked on (flows.goal_progress)
+    # and its actions (all of them, done and dropped too, with who answers for each).
+    previous_goals: tuple[dict, ...] = ()
+    previous_actions: tuple["TaskView", ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ class PrepOverview:
     follow_up: bool
     people: tuple[PrepPerson, ...] = ()
     shared: tuple[SharedAnswer, ...] = ()
+    goals: tuple[dict, ...] = ()  # the plan's goals people were asked about (flows.goal_progress)
 
 
 @dataclass(frozen=True)

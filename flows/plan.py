@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows import consent
+from flows import consent, goal_progress
 from flows.access import may
 from flows.common import names
 from flows.context import Attendee, Context, MeetingRun, PlanSnapshot, PlanViewEntry
@@ -254,7 +254,7 @@ def _goals_message(run: MeetingRun, draft: dict, edit: int | None = None) -> Rep
     goals = draft.get("goals", [])
     parts = [_("🎯 <b>Goals</b>: what the family wants to be different, in their own words.")]
     if goals:
-        parts.append(_("{goals}", goals=Lines(tuple(goal_line(g) for g in goals))))
+        parts.append(_("{goals}", goals=Lines(tuple(_with_progress(run, g) for g in goals))))
         parts.append(_("Tap a goal to change it or to say how it stands."))
     buttons = [[Button(_("{n}. {goal}", n=i + 1, goal=g["text"][:40]), f"plan:goal:{i}")] for i, g in enumerate(goals)]
     buttons.append([Button(_("➕ Add a goal"), "plan:addgoal")])
@@ -307,9 +307,27 @@ def _ask_wanted(goal: dict) -> Reply:
     return reply(_("<b>{goal}</b>\nWhere do we want to be, from 0 to 10?", goal=goal["text"]), buttons=_scale_buttons("wanted"))
 
 
-def _goal_menu(draft: dict, index: int, scales: bool) -> Reply:
+def _progress_of(run: MeetingRun, goal: dict) -> tuple:
+    """What people shared in preparation about how a carried goal is going."""
+    return goal_progress.shared_about(goal["key"], run.people) if goal.get("carried") and goal.get("key") else ()
+
+
+def _with_progress(run: MeetingRun, goal: dict) -> T:
+    shared = _progress_of(run, goal)
+    line = goal_progress.numbers_line(shared) if shared else None
+    return _("{goal}\n{progress}", goal=goal_line(goal), progress=line) if line else goal_line(goal)
+
+
+def _goal_menu(run: MeetingRun, draft: dict, index: int, scales: bool) -> Reply:
     goal = draft["goals"][index]
+    parts = [goal_line(goal)]
+    shared = _progress_of(run, goal)
+    if shared:
+        parts.append(_("<b>How it is going, from preparation:</b>\n{answers}", answers=Lines(goal_progress.answer_lines(shared))))
     buttons = []
+    average = goal_progress.average(shared)
+    if scales and average is not None:
+        buttons.append([Button(_("📣 Now {n} of 10, from preparation", n=goal_progress.rounded(average)), f"plan:gp:{index}")])
     if goal.get("carried"):
         buttons.append([Button(_("Kept"), f"plan:gs:{index}:kept"), Button(_("Changed"), f"plan:gs:{index}:changed")])
         buttons.append([Button(_("Reached 🎉"), f"plan:gs:{index}:reached"), Button(_("Dropped"), f"plan:gs:{index}:dropped")])
@@ -319,7 +337,7 @@ def _goal_menu(draft: dict, index: int, scales: bool) -> Reply:
     if not goal.get("carried"):
         buttons.append([Button(_("🗑 Remove"), f"plan:gx:{index}")])
     buttons.append([Button(_("◀ Back"), "plan:goals")])
-    return reply(goal_line(goal), buttons=buttons)
+    return reply(*parts, buttons=buttons)
 
 
 # ---- the three columns -----------------------------------------------------------
@@ -451,13 +469,21 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         case "goals", ["addgoal"]:
             return outcome(State(FLOW, "goal_text", data), _ask_goal_text())
         case "goals", ["goal", i] if goal_index(i) is not None:
-            return outcome(State(FLOW, "goal", {**data, "goal": int(i)}), _goal_menu(draft, int(i), scales))
+            return outcome(State(FLOW, "goal", {**data, "goal": int(i)}), _goal_menu(run, draft, int(i), scales))
         case "goal", ["gs", i, status] if goal_index(i) is not None and status in GOAL_STATUSES:
             goals[int(i)] = {**goals[int(i)], "status": status}
             draft = {**draft, "goals": goals}
             return _save(ctx, run, draft, outcome(State(FLOW, "goals", data), _goals_message(run, draft)))
         case "goal", ["gw", i] if goal_index(i) is not None:
             return outcome(State(FLOW, "goal_text", {**data, "goal": int(i)}), _ask_goal_text())
+        case "goal", ["gp", i] if goal_index(i) is not None and scales \
+                and goal_progress.average(_progress_of(run, goals[int(i)])) is not None:
+            # The coordinator takes the goal's new "now" from how people said it is going.
+            now = goal_progress.rounded(goal_progress.average(_progress_of(run, goals[int(i)])))
+            goals[int(i)] = {**goals[int(i)], "now": now}
+            draft = {**draft, "goals": goals}
+            return _save(ctx, run, draft, outcome(State(FLOW, "goals", data), reply(_("Noted for the plan.")),
+                                                  _goals_message(run, draft)))
         case "goal", ["gn", i] if goal_index(i) is not None and scales:
             return outcome(State(FLOW, "goal_now", {**data, "goal": int(i)}), _ask_now(goals[int(i)]))
         case "goal", ["gx", i] if goal_index(i) is not None and not goals[int(i)].get("carried"):

@@ -15,6 +15,7 @@ from flows.access import may
 from flows.answers import answer_text, coordinator_may_see
 from flows.common import choose_case
 from flows.context import Context, PrepOverview, SharedAnswer
+from flows.goal_progress import questions_of, title
 from flows.labels import role_name
 from flows.outcome import (
     IDLE,
@@ -96,8 +97,10 @@ def digest(ctx: Context, by: str) -> Outcome:
     """The shared answers, grouped by question (in the model's order) or by person."""
     view = ctx.prep_overview
     meeting_type = _meeting_type(ctx, view)
-    order = {q.id: n for n, q in enumerate(meeting_type.questions)}
-    question_of = {q.id: q for q in meeting_type.questions}
+    # How the plan's goals are going comes first, as people were asked it.
+    asked = (*questions_of(view.goals), *meeting_type.questions)
+    order = {q.id: n for n, q in enumerate(asked)}
+    question_of = {q.id: q for q in asked}
     shared = sorted(_shared(view), key=lambda s: (order.get(s.question_id, 999), s.person_id))
     audit = Audit(view.case.id, "viewed_digest", {"meeting": view.meeting.id, "by": by})
     state = State(FLOW, "overview", {"case": view.case.id})
@@ -113,12 +116,12 @@ def digest(ctx: Context, by: str) -> Outcome:
             if question is None:
                 continue
             lines = tuple(_entry(s, question, with_name=True) for s in shared if s.question_id == question_id)
-            parts.append(_("<b>{question}</b>\n{answers}", question=T(question.text), answers=Lines(lines)))
+            parts.append(_("<b>{question}</b>\n{answers}", question=title(question), answers=Lines(lines)))
     else:
         for person_id in dict.fromkeys(s.person_id for s in sorted(shared, key=lambda s: s.person_id)):
             mine = [s for s in shared if s.person_id == person_id]
             lines = tuple(
-                _("<i>{question}</i>\n{answer}", question=T(question_of[s.question_id].text), answer=_entry(s, question_of[s.question_id], with_name=False))
+                _("<i>{question}</i>\n{answer}", question=title(question_of[s.question_id]), answer=_entry(s, question_of[s.question_id], with_name=False))
                 for s in mine if s.question_id in question_of
             )
             parts.append(_("<b>{name}</b> ({role})\n{answers}", name=mine[0].name, role=role_name(mine[0].role), answers=Lines(lines)))
@@ -127,7 +130,7 @@ def digest(ctx: Context, by: str) -> Outcome:
             people = tuple((p["name"], p["kind"], p["closeness"]) for p in s.answer.value.get("people", []))
             extras.append(reply(_("Network map from {name}", name=s.name), picture=NetworkMap(people)))
         elif s.answer.kind == "voice":
-            extras.append(reply(_("Voice message from {name}: {question}", name=s.name, question=T(question_of[s.question_id].text)),
+            extras.append(reply(_("Voice message from {name}: {question}", name=s.name, question=title(question_of[s.question_id])),
                                 voice=s.answer.value["voice"]))
     return outcome(state, reply(*parts), *extras, changes=[audit])
 

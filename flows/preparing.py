@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from flows import goal_progress
 from flows.answers import (
     CLOSENESS,
     CLOSENESS_NAMES,
@@ -62,7 +63,11 @@ def _meeting_type(ctx: Context, prep: PrepView):
 
 
 def questions(ctx: Context, prep: PrepView) -> tuple:
-    return _meeting_type(ctx, prep).questions_for(prep.role, prep.follow_up)
+    """How the plan's goals are going (at a follow-up, flows.goal_progress), then the model's questions."""
+    meeting_type = _meeting_type(ctx, prep)
+    person_id = ctx.person.id if ctx.person else None
+    goals = goal_progress.questions_for(meeting_type, prep.role, person_id, prep.previous_goals, prep.previous_actions)
+    return goals + meeting_type.questions_for(prep.role, prep.follow_up)
 
 
 def is_open(ctx: Context, prep: PrepView) -> bool:
@@ -87,6 +92,11 @@ def _visibility(ctx: Context, prep: PrepView, question) -> str:
 
 def _when(prep: PrepView) -> Moment:
     return Moment(prep.starts_at, prep.timezone)
+
+
+def _part(data: dict) -> int:
+    """Where in a question a resume starts: a three-column question's column, or a goal's words (1)."""
+    return data.get("col", data.get("w", 0))
 
 
 # ---- entering ------------------------------------------------------------
@@ -129,8 +139,10 @@ def resume(ctx: Context, prep: PrepView) -> Outcome:
     position = min(prep.position, len(qs) - 1)
     intro = []
     if prep.status in ("new", "invited"):
-        intro.append(_intro(ctx, prep, len(qs)))
+        intro += [_intro(ctx, prep, len(qs)), *_your_actions(ctx, prep)]
     sub = {"col": prep.part} if qs[position].kind == "columns" and 0 < prep.part < len(COLUMN_KEYS) else None
+    if qs[position].kind == goal_progress.KIND and prep.part == 1:
+        sub = {"w": 1}
     return ask(ctx, prep, position, intro=intro, sub=sub)
 
 
@@ -160,6 +172,8 @@ def agenda(ctx: Context, prep: PrepView) -> list[T]:
 def _intro(ctx: Context, prep: PrepView, count: int) -> Reply:
     if prep.role == "child":
         greeting, how, *rest = _child_intro(prep, count)
+        if prep.follow_up and _asks_goals(ctx, prep):
+            rest.append(_("First, the goals from your plan: how is each one going for you?"))
         return reply(greeting, how, *agenda(ctx, prep), *rest)
     parts = [ngettext(
         "Let's prepare for the meeting on {when}. There is {n} question. Answer in your own words; there are no wrong answers.",
@@ -172,15 +186,44 @@ def _intro(ctx: Context, prep: PrepView, count: int) -> Reply:
     if prep.follow_up:
         parts.extend(_agreed_last_time(prep))
         parts.append(_("This is a follow-up meeting, so some questions are about what has happened since last time: what worked, and what must change."))
+        if _asks_goals(ctx, prep):
+            parts.append(_("First, the goals from your plan: how is each one going?"))
     return reply(*parts)
 
 
+def _asks_goals(ctx: Context, prep: PrepView) -> bool:
+    return any(q.kind == goal_progress.KIND for q in questions(ctx, prep))
+
+
 def _agreed_last_time(prep: PrepView) -> list[T]:
-    if not prep.previous_tasks:
+    """The actions of the plan so far, each with how it stands and who answers for it by when."""
+    if not prep.previous_actions:
         return []
-    tasks = tuple(_("✅ {task}", task=what) if status == "done" else _("• {task}", task=what)
-                  for what, status in prep.previous_tasks)
-    return [_("<b>Last time you agreed:</b>\n{tasks}", tasks=Lines(tasks))]
+    return [_("<b>Last time you agreed:</b>\n{tasks}", tasks=Lines(tuple(_action_line(t) for t in prep.previous_actions)))]
+
+
+def _action_line(task) -> T:
+    mark = {"done": _("✅ {task}", task=task.what), "cancelled": _("✖ {task} (dropped)", task=task.what)}.get(
+        task.status, _("• {task}", task=task.what))
+    owners = Lines(tuple(name for _pid, name, _accepted in task.owners), sep=", ")
+    if task.owners and task.due_at:
+        return _("{task} – {owners}, by {date}", task=mark, owners=owners, date=Moment(task.due_at, task.timezone, "date"))
+    if task.owners:
+        return _("{task} – {owners}", task=mark, owners=owners)
+    if task.due_at:
+        return _("{task} – by {date}", task=mark, date=Moment(task.due_at, task.timezone, "date"))
+    return mark
+
+
+def _your_actions(ctx: Context, prep: PrepView) -> list[Reply]:
+    """Each open action the person answers for, with the task's own buttons (flows.tasks):
+    done, or still working on it. They work at any time, also after preparation."""
+    me = ctx.person.id if ctx.person else None
+    mine = [t for t in prep.previous_actions if t.status == "open" and t.owned_by(me) and me not in t.done_by]
+    return [reply(_("📌 <b>You answer for this:</b>\n{what}", what=t.what), _("How is it going with it?"),
+                  buttons=[[Button(_("✅ Done"), f"task:done:{t.ref}"), Button(_("⏳ Still working on it"), f"task:notyet:{t.ref}")]],
+                  stamp_buttons=False)
+            for t in mine]
 
 
 def _child_intro(prep: PrepView, count: int) -> list[T]:
@@ -217,7 +260,7 @@ def ask(ctx: Context, prep: PrepView, index: int, *, intro=(), sub: dict | None 
     state = State(FLOW, "q", data)
     message = question_message(ctx, prep, index, state, edit_message_id=edit_message_id)
     changes = []
-    part = data.get("col", 0)
+    part = _part(data)
     if prep.position != index or prep.part != part or prep.status in ("new", "invited"):
         # The part of a three-column question is kept too: a resume starts there.
         changes.append(SetPrepProgress(prep.meeting_id, index, "started", part))
@@ -227,6 +270,8 @@ def ask(ctx: Context, prep: PrepView, index: int, *, intro=(), sub: dict | None 
 def question_message(ctx: Context, prep: PrepView, index: int, state: State, *, edit_message_id: int | None = None) -> Reply:
     qs = questions(ctx, prep)
     question = qs[index]
+    if question.kind == goal_progress.KIND:
+        return _goal_message(ctx, prep, index, state, edit_message_id=edit_message_id)
     parts: list[T] = [_("<b>Question {i} of {n}</b>", i=index + 1, n=len(qs)), T(question.text)]
     if question.hint:
         parts.append(_("<i>{hint}</i>", hint=T(question.hint)))
@@ -253,10 +298,18 @@ def question_message(ctx: Context, prep: PrepView, index: int, state: State, *, 
         buttons.append([Button(_("The map is ready ▶"), "prep:md")])
     if answer is not None and answer.kind != "skipped":
         parts.append(_("<b>Your answer so far:</b>\n{answer}", answer=answer_text(question, answer)))
+    return _finish_message(ctx, prep, index, state, question, parts, buttons, edit_message_id)
+
+
+def _finish_message(ctx: Context, prep: PrepView, index: int, state: State, question, parts: list[T],
+                    buttons: list[list[Button]], edit_message_id: int | None) -> Reply:
+    """What every question's message ends with: start again, who sees it, back, skip or next, pause."""
+    answer = _answer(prep, question.id)
+    kind = question.kind
     if _written(answer, kind, state):
         if state.data.get("anew"):
             parts.append(_("What you write next replaces what you wrote in this part so far. Until you send it, it is kept.")
-                         if kind == "columns" else
+                         if kind in ("columns", goal_progress.KIND) else
                          _("What you write next replaces your answer so far. Until you send it, your answer is kept."))
             buttons.append([Button(_("↩ Keep what I wrote"), "prep:keep")])
         else:
@@ -264,15 +317,40 @@ def question_message(ctx: Context, prep: PrepView, index: int, state: State, *, 
     parts.append(_("👁 Who will see your answer: <b>{who}</b>", who=VISIBILITY_NAMES[_visibility(ctx, prep, question)]))
     buttons.append([Button(_("👁 Change who sees it"), "prep:v")])
     nav = []
-    if index > 0:
+    if index > 0 or state.data.get("w"):  # from a goal's words, back to its number
         nav.append(Button(_("◀ Back"), "prep:back"))
-    if answer is not None and answer.kind != "skipped" and kind in ("text", "network_map"):
+    if answer is not None and answer.kind != "skipped" and kind in ("text", "network_map") or state.data.get("w"):
         nav.append(Button(_("Next ▶"), "prep:next"))
     else:
         nav.append(Button(_("Skip ▶"), "prep:skip"))
     buttons.append(nav)
     buttons.append([Button(_("⏸ Pause"), "prep:pause")])
     return reply(*parts, buttons=buttons, edit_message_id=edit_message_id)
+
+
+def _goal_message(ctx: Context, prep: PrepView, index: int, state: State, *, edit_message_id: int | None = None) -> Reply:
+    """A goal of the plan so far: first "how is it going?" 0-10, then, if they like, a few words."""
+    from flows.plan import goal_line
+
+    qs = questions(ctx, prep)
+    question = qs[index]
+    answer = _answer(prep, question.id)
+    parts: list[T] = [_("<b>Question {i} of {n}</b>", i=index + 1, n=len(qs)),
+                      _("🎯 <b>A goal in your plan:</b>\n{goal}", goal=goal_line(question.goal))]
+    buttons: list[list[Button]] = []
+    if not state.data.get("w"):
+        if prep.role == "child":
+            parts.append(_("How is it going with this? Choose a number: 0 😟 means not good at all, 10 😀 means really good."))
+        else:
+            parts.append(_("How is it going with this goal since the last meeting? Choose a number from 0 to 10: "
+                           "0 means not at all well, 10 means the goal is reached."))
+        buttons += [[Button(str(n), f"prep:g:{n}") for n in range(0, 6)], [Button(str(n), f"prep:g:{n}") for n in range(6, 11)]]
+        buttons.append([Button(_("No number, only a few words ▶"), "prep:gw")])
+    else:
+        parts.append(_("Would you like to say a few words about it? Write them, or press “Next”."))
+    if answer is not None and answer.kind == goal_progress.KIND:
+        parts.append(_("<b>Your answer so far:</b>\n{answer}", answer=answer_text(question, answer)))
+    return _finish_message(ctx, prep, index, state, question, parts, buttons, edit_message_id)
 
 
 def ask_again(ctx: Context) -> Outcome:
@@ -288,7 +366,7 @@ def ask_again(ctx: Context) -> Outcome:
     if ctx.state.step in ("map_kind", "map_close"):
         return _ask_map_detail(ctx, prep, ctx.state)
     # Anywhere else (choosing who sees it, checking the map): back to the question itself.
-    data = {k: v for k, v in ctx.state.data.items() if k in ("m", "i", "col", "anew")}
+    data = {k: v for k, v in ctx.state.data.items() if k in ("m", "i", "col", "w", "anew")}
     state = State(FLOW, "q", data)
     return outcome(state, question_message(ctx, prep, data.get("i", 0), state))
 
@@ -325,6 +403,8 @@ def on_text(ctx: Context, text: str) -> Outcome:
             return _save_and_next(ctx, prep, question, "scale", {"scale": int(value)})
         case "columns":
             return _column_text(ctx, prep, question, text)
+        case goal_progress.KIND:
+            return _goal_text(ctx, prep, question, text)
         case "network_map":
             return _map_name(ctx, prep, question, text)
     return outcome(ctx.state, reply(_("Please choose one of the buttons.")), question_message(ctx, prep, data["i"], ctx.state))
@@ -375,6 +455,8 @@ def _written(answer: AnswerView | None, kind: str, state: State) -> bool:
         return answer.kind in ("text", "voice")
     if kind == "columns":
         return answer.kind == "columns" and bool(answer.value.get(COLUMN_KEYS[state.data.get("col", 0)]))
+    if kind == goal_progress.KIND:
+        return bool(state.data.get("w")) and answer.kind == goal_progress.KIND and bool(answer.value.get("text"))
     return False
 
 
@@ -404,6 +486,45 @@ def _text_answer(ctx: Context, prep: PrepView, question, text: str) -> Outcome:
     else:
         confirmation = _saved(told, _("If you want to add something, just write another message. When you are done, press “Next”."))
     return outcome(state, confirmation, changes=[change])
+
+
+def _goal_text(ctx: Context, prep: PrepView, question, text: str) -> Outcome:
+    """At a goal: the number written out, or (after it) the few words, added to like any written answer."""
+    data = ctx.state.data
+    previous = _answer(prep, question.id)
+    value = dict(previous.value) if previous is not None and previous.kind == goal_progress.KIND else {}
+    if not data.get("w"):
+        number = text.strip()
+        if not number.isdigit() or not 0 <= int(number) <= 10:
+            return outcome(ctx.state, reply(_("Please choose a number from 0 to 10, with the buttons or by writing it.")),
+                           question_message(ctx, prep, data["i"], ctx.state))
+        return _goal_number(ctx, prep, question, int(number))
+    if value.get("text") and not data.get("anew"):
+        joined, told = value["text"] + "\n\n" + text, _("Added to your answer.")
+    else:
+        # "Start again": the words are replaced, the number stays.
+        joined, told = text, _("What you wrote in this part before was replaced.") if value.get("text") else None
+    if len(joined) > MAX_ANSWER:
+        return _too_long(ctx)
+    change = SaveAnswer(prep.meeting_id, question.id, goal_progress.KIND, {"scale": value.get("scale"), "text": joined},
+                        _visibility(ctx, prep, question))
+    state = State(FLOW, "q", _without_anew(data))
+    if told is None:
+        confirmation = _saved(_("Saved. If you want to add something, just write another message. When you are done, press “Next”."))
+    else:
+        confirmation = _saved(told, _("If you want to add something, just write another message. When you are done, press “Next”."))
+    return outcome(state, confirmation, changes=[change])
+
+
+def _goal_number(ctx: Context, prep: PrepView, question, number: int) -> Outcome:
+    """The number is kept (with any words written before); then the words are asked for."""
+    previous = _answer(prep, question.id)
+    words = previous.value.get("text") if previous is not None and previous.kind == goal_progress.KIND else None
+    value = {"scale": number, "text": words}
+    change = SaveAnswer(prep.meeting_id, question.id, goal_progress.KIND, value, _visibility(ctx, prep, question))
+    updated = _with_answer(prep, question.id, AnswerView(goal_progress.KIND, value, change.visibility))
+    result = ask(ctx, updated, ctx.state.data["i"], sub={"w": 1})
+    return outcome(result.state, *result.replies, changes=[change, *result.changes], toast=_("Saved"))
 
 
 def _too_long(ctx: Context) -> Outcome:
@@ -520,6 +641,12 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
             return _save_and_next(ctx, prep, question, "choice", {"choice": int(n)})
         case "q", ["s", n] if question.kind == "scale" and n.isdigit() and 0 <= int(n) <= 10:
             return _save_and_next(ctx, prep, question, "scale", {"scale": int(n)})
+        case "q", ["g", n] if question.kind == goal_progress.KIND and not data.get("w") and n.isdigit() and 0 <= int(n) <= 10:
+            return _goal_number(ctx, prep, question, int(n))
+        case "q", ["gw"] if question.kind == goal_progress.KIND and not data.get("w"):
+            return ask(ctx, prep, index, sub={"w": 1})
+        case "q", ["back"] if question.kind == goal_progress.KIND and data.get("w"):
+            return ask(ctx, prep, index)  # from the words back to the number
         case "q", ["v"]:
             current = _visibility(ctx, prep, question)
             buttons = [[Button(_("✓ {who}", who=VISIBILITY_NAMES[v]) if v == current else VISIBILITY_NAMES[v], f"prep:vs:{v}")]
@@ -560,7 +687,7 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         case _, ["pause"]:
             return outcome(IDLE, reply(_(
                 "Paused. Everything you wrote is saved. Continue with /prep whenever you like, until the meeting starts on {when}.",
-                when=_when(prep))), changes=[SetPrepProgress(prep.meeting_id, index, "started", data.get("col", 0))])
+                when=_when(prep))), changes=[SetPrepProgress(prep.meeting_id, index, "started", _part(data))])
         case "q", ["col"] if question.kind == "columns":
             column = data.get("col", 0)
             if column < 2:
@@ -592,7 +719,8 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         case "map_remove", ["md"]:
             return _map_picture(ctx, prep, question)
         case "summary", ["edit"]:
-            buttons = [[Button(_("{i}. {question}", i=n + 1, question=T(q.text)), f"prep:goto:{n}")] for n, q in enumerate(qs)]
+            buttons = [[Button(_("{i}. {question}", i=n + 1, question=goal_progress.label(q)), f"prep:goto:{n}")]
+                       for n, q in enumerate(qs)]
             return outcome(State(FLOW, "edit", {"m": prep.meeting_id, "i": len(qs)}),
                            reply(_("Which answer do you want to change?"), buttons=buttons))
         case "edit", ["goto", n] if n.isdigit() and int(n) < len(qs):
@@ -613,7 +741,7 @@ def summary(ctx: Context, prep: PrepView, changes=()) -> Outcome:
     for n, question in enumerate(qs):
         answer = _answer(prep, question.id)
         who = VISIBILITY_NAMES[_visibility(ctx, prep, question)]
-        lines.append(_("<b>{i}. {question}</b>\n{answer}\n👁 {who}", i=n + 1, question=T(question.text),
+        lines.append(_("<b>{i}. {question}</b>\n{answer}\n👁 {who}", i=n + 1, question=goal_progress.title(question),
                        answer=answer_text(question, answer), who=who))
     parts = [_("<b>Your answers</b>")] + lines
     buttons = [[Button(_("✅ Done"), "prep:done")], [Button(_("✏ Change an answer"), "prep:edit")]]

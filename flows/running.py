@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from flows import goal_progress
 from flows import plan as plan_flow
 from flows.access import may
 from flows.answers import answer_text
@@ -402,8 +403,10 @@ def _your_turn(ctx: Context, run: MeetingRun, person: Attendee) -> list[T]:
 
 def _cue_card(ctx: Context, run: MeetingRun, person: Attendee) -> list[T]:
     """The person's own preparation, all of it (their private notes too: they are theirs)."""
-    questions = {q.id: q for q in _type(ctx, run).questions}
-    lines = tuple(_("<i>{question}</i>\n{answer}", question=T(questions[qid].text), answer=answer_text(questions[qid], answer))
+    goals = run.previous_plan.content.get("goals", []) if run.previous_plan else []
+    questions = {**{q.id: q for q in goal_progress.questions_of(goals)}, **{q.id: q for q in _type(ctx, run).questions}}
+    lines = tuple(_("<i>{question}</i>\n{answer}", question=goal_progress.title(questions[qid]),
+                    answer=answer_text(questions[qid], answer))
                   for qid, answer in person.notes if qid in questions and answer.kind != "skipped")
     return [_("📝 <b>Your notes from your preparation</b>\n{notes}", notes=Lines(lines))] if lines else []
 

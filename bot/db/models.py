@@ -170,7 +170,7 @@ class Answer(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # text | voice | choice | scale | columns | network_map | skipped
+    kind: Mapped[str] = mapped_column(String(16))  # text | voice | choice | scale | columns | network_map | progress | skipped
     content: Mapped[str | None] = mapped_column(Text)
     visibility: Mapped[str] = mapped_column(String(16))  # meeting | coordinator | private
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -272,6 +272,10 @@ class MeetingType(_Strict):
     # The guardians consent, before the plan is drawn up, to the organisations
     # named in the case exchanging information for it (the SIP's consent).
     information_consent: StrictBool = False
+    # At a follow-up, whom preparation asks "how is it going?" about each goal of the
+    # plan so far (flows.goal_progress); None: every role invited. A professional is
+    # asked only when they answer for one of the plan's actions.
+    goal_progress: Annotated[tuple[StrictStr, ...], AfterValidator(_roles(coordinator=False, non_empty=False))] | None = None
 
     @field_validator("steps")
     @classmethod
@@ -293,6 +297,8 @@ class MeetingType(_Strict):
                 raise fault(f"steps[{i}].leaves_room", "in private family time the professionals leave the room")
         if stray := [r for r in self.on_request if r not in self.participants]:
             raise fault("on_request", self._not_invited(stray[0]))
+        if stray := [r for r in self.goal_progress or () if r not in self.participants]:
+            raise fault("goal_progress", self._not_invited(stray[0]))
         if self.on_request and set(self.on_request) == set(self.participants):
             raise fault("on_request", "leave at least one role invited by default")
         if (self.on_request_note is None) != (not self.on_request):
@@ -324,6 +330,10 @@ class MeetingType(_Strict):
     def questions_for(self, role: str, follow_up: bool = False) -> tuple[Question, ...]:
         """The role's preparation questions in file order; follow-up-only ones only at follow-ups."""
         return tuple(q for q in self.questions if role in q.roles and (follow_up or not q.follow_up_only))
+
+    def goal_progress_roles(self) -> tuple[str, ...]:
+        """The roles asked how the plan's goals are going, at a follow-up."""
+        return self.participants if self.goal_progress is None else self.goal_progress
 
     def visibility_of(self, question: Question) -> Visibility:
         """Who sees an answer unless its author chooses otherwise."""

@@ -6,7 +6,7 @@ import pytest
 from bot.i18n import render
 from flows import feedback
 from flows.common import privacy_notice
-from flows.context import Membership, PersonView
+from flows.context import Membership, PersonView, TaskView
 from flows.meeting_models import builtin_models
 from flows.text import T
 from tests.auxil.flowctx import Chat, ctx, invite
@@ -90,7 +90,8 @@ def test_a_childs_face_answers_fit_every_question_they_answer_in_finnish():
 def test_a_child_at_a_follow_up_sees_what_was_agreed_in_the_childs_words():
     chat = PrepChat(ctx(person=PersonView(2, "Ella", False, "en"),
                         preparations=(prep_view(role="child", follow_up=True,
-                                                previous_tasks=(("Call the school", "done"),)),)))
+                                                previous_actions=(TaskView("t1", 7, "Family A", "Europe/Stockholm",
+                                                                           "Call the school", None, "done"),)),)))
     parts = chat.command("prep").replies[0].parts
     msgids = [p.msgid for p in parts]
     assert "<b>Last time you agreed:</b>\n{tasks}" in msgids
