@@ -350,7 +350,7 @@ def _card(plist: ProposalList, p: ProposalView, *, intro: T | None = None) -> Ou
         rows.append([Button(_("🔗 Make a new link (the old one stops working)"), f"{FLOW}:link:{p.id}")])
     if p.status == "declined" and not p.family_told and p.proposer_chat_id:
         rows.append([Button(_("💬 Tell {who} kindly", who=_short(p.proposer_name or "")), f"{FLOW}:tell:{p.id}")])
-    rows.append([Button(_("« Back to the list"), f"{FLOW}:list")])
+    rows.append([Button(_("⬅ Back to the list"), f"{FLOW}:list")])
     return outcome(State(FLOW, "card", {"case": plist.case_id, "p": p.id}), reply(*parts, buttons=rows))
 
 

@@ -67,7 +67,7 @@ async def test_the_familys_proposals_become_invitations_the_coordinator_works_th
         link_message = next(m for m in cia.messages[before:] if m.photo is not None)
         assert f"{AINO}'s own invite link" in link_message.caption
         aino_link = LINK.search(link_message.caption).group(0)
-        listed = await act(cia, cia.press("« Back to the list"), contains="Who the family suggests")
+        listed = await act(cia, cia.press("⬅ Back to the list"), contains="Who the family suggests")
         await act(cia, cia.press("Lena", message=listed), contains="Now:")
         await act(cia, cia.press("📞 I have asked them"), contains="asked, waiting")
         await act(cia, cia.press("❌ They said no"), contains="❌ said no")
