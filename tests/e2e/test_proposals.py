@@ -101,3 +101,36 @@ async def test_the_familys_proposals_become_invitations_the_coordinator_works_th
         await erase_case(runtime.sessionmaker, case_id)
         async with runtime.sessionmaker() as session:
             assert await session.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
+async def test_the_childs_wish_is_marked_and_goes_when_the_child_erases_themselves(emulator, bot):
+    from tests.e2e.test_erasure import forget
+
+    cia = await make_coordinator(emulator, bot, emulator.user(1, "Cia"))
+    await create_case(cia, model_button="Family group conference", date=tomorrow())
+    links = await invite_links(cia)
+    kim = emulator.user(2, "Kim")
+    await join(kim, links["child or young person"])
+    asked = await kim.wait_for(lambda m: "Who would you like to be at the meeting?" in m.text, timeout=10)
+    await act(kim, kim.send_text("Moa"), contains="Please use the buttons")
+    await act(kim, kim.press("➕ Suggest someone", message=asked), contains="What is the person's name?")
+    await act(kim, kim.send_text("Moa <3"), contains="How do you know Moa <3?")
+    await act(kim, kim.send_text("z" * 5000), contains="shorter than 300 characters")
+    await act(kim, kim.send_text("My best friend"), contains="is on the list")
+    await cia.wait_for(lambda m: "Kim, the child, would like Moa <3" in m.text, timeout=10)
+    listed = await act(cia, cia.send_command("proposals"), contains="Who the family suggests")
+    assert "Moa <3 – ⬜ not asked yet (the child's wish)" in listed.text
+    card = await act(cia, cia.press("Moa <3", message=listed), contains="Suggested by Kim, the child")
+    # The coordinator's button, sent from the child's chat by a modified client, changes nothing.
+    yes = next(b.callback_data for row in card.buttons for b in row if b.text == "✅ They said yes")
+    await kim.press_data(yes, kim.last_bot_message.message_id)
+    await kim.wait_until_answered(timeout=5)
+    assert kim.callback_answers[-1]
+    async with bot.sessionmaker() as session:
+        assert await session.scalar(select(Proposal.status)) == "proposed"
+
+    await forget(kim)
+    async with bot.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Proposal)) == 0
+    listed = await act(cia, cia.send_command("proposals"), contains="Who the family suggests")
+    assert "Moa" not in listed.text and "has not suggested anyone yet" in listed.text
