@@ -25,13 +25,13 @@ async def load_proposals(session: AsyncSession, case_id: int, sealer: Sealer) ->
     rows = list(await session.scalars(select(Proposal).where(Proposal.case_id == case_id).order_by(Proposal.id)))
     proposers = {p.id: p for p in await session.scalars(
         select(Person).where(Person.id.in_({row.proposed_by for row in rows})))} if rows else {}
-    # Someone who joined through their link is "prepared" once their preparation
-    # for one of the case's planned meetings is finished.
+    # Someone who joined through their link is "prepared" once they finished
+    # their preparation for one of the case's meetings (and stays so after it).
     joined = {row.person_id for row in rows if row.person_id is not None}
-    planned = [m.id for m in meetings if m.status == "planned"]
+    held = [m.id for m in meetings if m.status != "cancelled"]
     prepared = set(await session.scalars(
-        select(Preparation.person_id).where(Preparation.person_id.in_(joined), Preparation.meeting_id.in_(planned),
-                                            Preparation.status == "finished"))) if joined and planned else set()
+        select(Preparation.person_id).where(Preparation.person_id.in_(joined), Preparation.meeting_id.in_(held),
+                                            Preparation.status == "finished"))) if joined and held else set()
     views = []
     for row in rows:
         proposer = proposers.get(row.proposed_by)
