@@ -48,6 +48,12 @@ ACTIONS = {
     "closed_case": "closed the case",
     "erased_case": "the case was erased, with {people} people in no other case",
     "purged": "retention erased {cases} closed case(s) and {people} people",
+    # The family's proposals (flows.proposals): never the names, only that it happened.
+    "proposed": "proposed someone to invite",
+    "proposal_asked": "noted that a proposed person was asked",
+    "proposal_agreed": "noted that a proposed person said yes",
+    "proposal_declined": "noted that a proposed person said no",
+    "proposal_told": "told the family that a proposed person cannot come",
 }
 RESPONSES = {"yes": "coming", "no": "not coming", "other": "another time suits better"}
 

@@ -23,6 +23,7 @@ MENU_FIRST_WAIT = 10.0  # seconds before the second try; doubled before each nex
 
 EVERYONE = (
     ("prep", _("Prepare for your meeting")),
+    ("proposals", _("Suggest who to invite")),
     ("meetings", _("Your meetings")),
     ("tasks", _("Your tasks")),
     ("plan", _("The plan and its PDF")),
@@ -37,6 +38,7 @@ COORDINATOR = (
     ("new", _("Create a case and its first meeting")),
     ("meetings", _("Your cases and meetings")),
     ("invite", _("Invite links and QR codes")),
+    ("proposals", _("Who the family suggests inviting")),
     ("prep", _("Who has prepared, and what they shared")),
     ("meeting", _("Run the meeting: agenda and speaking turns")),
     ("tasks", _("The tasks in your cases")),

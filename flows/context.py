@@ -68,6 +68,9 @@ class InviteView:
     coordinator_id: int | None = None
     coordinator_chat_id: int | None = None
     expires_at: datetime | None = None
+    # The case's model and meetings: whether the family is asked for proposals when they join.
+    model_id: str | None = None
+    meetings: tuple[MeetingView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -343,6 +346,41 @@ class FeedbackResults:
 
 
 @dataclass(frozen=True)
+class ProposalView:
+    """Someone the family proposed to invite, and how far the coordinator has come with them."""
+
+    id: int
+    name: str
+    relation: str | None  # how they know the child, in the proposer's words
+    by_child: bool  # the child's own proposal
+    proposer_id: int | None
+    proposer_name: str | None
+    proposer_chat_id: int | None
+    status: str  # proposed | asked | agreed | declined | link_sent | joined | prepared
+    family_told: bool = False  # the coordinator chose to tell the proposer of a "no"
+    invite_id: int | None = None  # the link made for them
+
+
+@dataclass(frozen=True)
+class ProposalList:
+    """One case's proposals, as far as the reader may see them (flows.proposals)."""
+
+    case_id: int
+    pseudonym: str
+    model_id: str
+    timezone: str
+    coordinator_id: int
+    coordinator_chat_id: int | None
+    meetings: tuple[MeetingView, ...] = ()
+    proposals: tuple[ProposalView, ...] = ()
+    # The family's chats, to ask them for proposals: (person id, chat id, role).
+    family: tuple[tuple[int, int, str], ...] = ()
+
+    def get(self, proposal_id: int) -> ProposalView | None:
+        return next((p for p in self.proposals if p.id == proposal_id), None)
+
+
+@dataclass(frozen=True)
 class Config:
     default_timezone: str = "Europe/Stockholm"
     invite_ttl: timedelta = timedelta(days=14)
@@ -378,6 +416,7 @@ class Context:
     feedback_results: FeedbackResults | None = None  # a coordinator's /feedback
     plan: PlanSnapshot | None = None  # for /plan and the buttons on a plan
     consent: ConsentContext | None = None  # for the buttons on a consent request
+    proposals: ProposalList | None = None  # for /proposals, its buttons and /invite
 
     def case(self, case_id: int) -> CaseView | None:
         return next((c for c in self.coordinated_cases if c.id == case_id), None)

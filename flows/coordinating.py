@@ -107,6 +107,10 @@ def invites_for(ctx: Context, case: CaseView) -> Outcome:
             stamp_buttons=False,
         )
     ]
+    from flows.proposals import invite_nudge  # the family's proposals come before the network's links
+
+    if nudge := invite_nudge(ctx, case.id):
+        replies.append(reply(nudge, stamp_buttons=False))
     for role in model.roles:
         token = ctx.new_token()
         changes.append(CreateInvite(case.id, role, token, expires_at))

@@ -209,9 +209,15 @@ def joined(ctx: Context) -> Outcome:
         priority=1,
         stamp_buttons=False,
     )
+    # The family decides who is invited: a guardian or the child is asked first, on its own.
+    from flows.proposals import ask_at_joining
+
+    asked = ask_at_joining(ctx, invite.role)
+    state, proposals = asked if asked else (IDLE, None)
     return outcome(
-        IDLE,
+        state,
         welcome,
+        *((proposals,) if proposals else ()),
         notice,
         changes=[JoinCase(invite.id, invite.case_id, invite.role, name, ctx.state.language)],
     )

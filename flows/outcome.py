@@ -135,6 +135,26 @@ class CreateInvite:
     role: str
     token: str
     expires_at: datetime
+    proposal_id: int | None = None  # a link for one proposed person: it works once, and marks them joined
+
+
+@dataclass(frozen=True)
+class AddProposal:
+    """A guardian or the child proposes someone to invite (the name and relation are sealed)."""
+
+    case_id: int
+    name: str
+    relation: str | None
+    by_child: bool
+
+
+@dataclass(frozen=True)
+class SetProposalStatus:
+    """The coordinator moves a proposal on: asked | agreed | declined (and may tell the family of a no)."""
+
+    proposal_id: int
+    status: str
+    family_told: bool = False
 
 
 @dataclass(frozen=True)
@@ -410,7 +430,7 @@ Change = (
     | UpdateMeeting | CreateTask | TaskResponse | MarkTaskDone | ConfirmPlanRead | CloseCase | SaveFeedback | SubmitFeedback
     | AnnounceMeeting | MoveMeeting | CancelMeeting | RecordCaseDate | AnswerInvitation | RecordBroadcast
     | AddPlanView | SetOrganisation | CreatePlanVersion | AnswerPlan | GiveConsent | SetTaskStatus
-    | AddOfflineMember | RemoveOfflineMember | RecordPaperAnswer
+    | AddOfflineMember | RemoveOfflineMember | RecordPaperAnswer | AddProposal | SetProposalStatus
 )
 
 

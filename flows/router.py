@@ -24,6 +24,7 @@ from flows import (
     plan,
     prep_overview,
     preparing,
+    proposals,
     running,
     setup,
     tasks,
@@ -39,6 +40,7 @@ UNSTAMPED = "-"
 FLOWS = {m.FLOW: m for m in (
     joining, setup, coordinating, forgetting, preparing, prep_overview, running, tasks, tasks.OwnerFlow, closing,
     feedback, feedback_results, next_meeting, invitations, common.LanguageFlow, plan, plan.AnswerFlow, offline,
+    proposals, proposals.FamilyFlow,
 )}
 
 
@@ -72,6 +74,7 @@ COMMANDS = {
     "next": next_meeting.start,
     "feedback": _feedback,
     "plan": plan.show,
+    "proposals": proposals.start,
 }
 
 
@@ -140,6 +143,8 @@ def _press(event: ButtonPress, ctx: Context) -> Outcome:
             return tasks.respond(ctx, parts[1], parts[2])
         if parts[:2] == ["fb", "go"] and len(parts) == 3 and parts[2].isdigit():
             return feedback.go(ctx, int(parts[2]))
+        if parts[:2] == ["propose", "go"] and len(parts) == 3 and parts[2].isdigit():
+            return proposals.go(ctx, int(parts[2]))
         if parts[0] == "rsvp" and len(parts) == 4:
             return invitations.respond(ctx, parts[1], parts[2], parts[3])
         return common.forged_button(ctx)

@@ -513,3 +513,27 @@ class OfflineAgreement(Base):
 
 # The service side's tables (bot/ops/models.py), so the metadata knows them.
 import bot.ops.models  # noqa: E402,F401
+
+
+class Proposal(Base):
+    """Someone the family (a guardian, or the child) proposes to invite, and
+    how far the coordinator has come with them (flows.proposals). The name and
+    the relation are what the family wrote about a third person: sealed like
+    answers. The rows go with the case, and with the person who proposed them."""
+
+    __tablename__ = "proposals"
+    __table_args__ = NO_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    by_child: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str] = mapped_column(Text)
+    relation: Mapped[str | None] = mapped_column(Text)
+    # proposed | asked | agreed | declined | link_sent | joined ("prepared" is read from their preparation)
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    family_told: Mapped[bool] = mapped_column(Boolean, default=False)
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id", ondelete="SET NULL"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -30,6 +30,7 @@ from bot.db.models import (
     PlanVersion,
     PlanView,
     Preparation,
+    Proposal,
     Task,
     TaskOwner,
 )
@@ -42,6 +43,8 @@ from bot.storage.sealing import Sealer
 from bot.storage.tokens import token_hash
 from flows.outcome import (
     AddOfflineMember,
+    AddProposal,
+    SetProposalStatus,
     RecordPaperAnswer,
     RemoveOfflineMember,
     AddPlanView,
@@ -138,6 +141,12 @@ async def _(change: JoinCase, session, actor):
     await _ensure_person(session, actor, change.name, change.language)
     session.add(Participant(case_id=change.case_id, person_id=actor.person.id, role=change.role, joined_at=actor.now))
     audit(session, actor, "joined", change.case_id, role=change.role, invite=change.invite_id)
+    # Someone the family proposed, joining through their own link: the list says so, and the link is spent.
+    proposal = await session.scalar(select(Proposal).where(Proposal.invite_id == change.invite_id,
+                                                           Proposal.person_id.is_(None)))
+    if proposal is not None:
+        proposal.status, proposal.person_id, proposal.updated_at = "joined", actor.person.id, actor.now
+        (await session.get(Invite, change.invite_id)).used_at = actor.now
     case = await session.get(Case, change.case_id)
     meeting = await next_meeting(session, case.id, actor.now)
     model = actor.planner.models.get(case.model_id) if actor.planner else None
@@ -169,7 +178,7 @@ async def _(change: CreateCase, session, actor):
 
 @apply.register
 async def _(change: CreateInvite, session, actor):
-    session.add(Invite(
+    invite = Invite(
         token_hash=token_hash(change.token),
         kind="participant",
         case_id=change.case_id,
@@ -177,8 +186,41 @@ async def _(change: CreateInvite, session, actor):
         created_by=actor.person.id,
         created_at=actor.now,
         expires_at=change.expires_at,
-    ))
-    audit(session, actor, "invited", change.case_id, role=change.role)
+    )
+    session.add(invite)
+    if change.proposal_id is None:
+        audit(session, actor, "invited", change.case_id, role=change.role)
+        return
+    await session.flush()
+    proposal = await session.get(Proposal, change.proposal_id)
+    if proposal is None or proposal.case_id != change.case_id:
+        return
+    proposal.status, proposal.invite_id, proposal.updated_at = "link_sent", invite.id, actor.now
+    audit(session, actor, "invited", change.case_id, role=change.role, proposal=proposal.id)
+
+
+# ---- the family's proposals (flows.proposals) ---------------------------------
+
+
+@apply.register
+async def _(change: AddProposal, session, actor):
+    proposal = Proposal(case_id=change.case_id, proposed_by=actor.person.id, by_child=change.by_child,
+                        name=actor.sealer.seal(change.name), relation=actor.sealer.seal(change.relation),
+                        status="proposed", family_told=False, created_at=actor.now, updated_at=actor.now)
+    session.add(proposal)
+    await session.flush()
+    audit(session, actor, "proposed", change.case_id, proposal=proposal.id, by_child=change.by_child)
+
+
+@apply.register
+async def _(change: SetProposalStatus, session, actor):
+    proposal = await session.get(Proposal, change.proposal_id)
+    if proposal is None:
+        return
+    proposal.status, proposal.updated_at = change.status, actor.now
+    proposal.family_told = proposal.family_told or change.family_told
+    audit(session, actor, "proposal_told" if change.family_told else f"proposal_{change.status}", proposal.case_id,
+          proposal=proposal.id)
 
 
 @apply.register

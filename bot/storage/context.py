@@ -16,6 +16,7 @@ from bot.storage.offline import offline_attendees
 from bot.storage.meeting_run import load_run, load_run_by_id, meeting_to_run
 from bot.storage.plan import consent_context, current_plan, plan_by_ref
 from bot.storage.preparation import load_overview, load_preparations
+from bot.storage.proposals import family_case, load_proposals
 from bot.storage.sealing import Sealer
 from bot.storage.tasks import task_by_ref, tasks_for
 from bot.storage.tokens import token_hash
@@ -49,6 +50,8 @@ _NEXT_SHOW = re.compile(r"^\d+\|next:show:(\d+)$")  # another meeting of the ser
 _RSVP = re.compile(r"^-\|rsvp:[a-z]+:([A-Za-z0-9_-]{1,24}):\d+$")
 _FEEDBACK_GO = re.compile(r"^-\|fb:go:\d+$")
 _RESULTS_CASE = re.compile(r"^\d+\|fbres:case:(\d+)$")
+_PROPOSALS_CASE = re.compile(r"^\d+\|(?:proposals|invite):case:(\d+)$")
+_PROPOSE_GO = re.compile(r"^-\|propose:go:(\d+)$")
 
 
 async def load_context(
@@ -109,6 +112,7 @@ async def load_context(
         plan=await _plan(session, event, state, person, cases, models, sealer) if person is not None else None,
         consent=await consent_context(session, int(match.group(1)))
         if person is not None and isinstance(event, ButtonPress) and (match := _CONSENT_BUTTON.match(event.data)) else None,
+        proposals=await _proposals(session, event, state, person, cases, sealer) if person is not None else None,
     )
     return ctx, person, conversation
 
@@ -205,6 +209,25 @@ async def _next_plan(session, event: Event, state: State, cases: tuple[CaseView,
     elif state.flow == "next" and not isinstance(event, Command):
         focus = state.data.get("meeting")
     return await load_next_plan(session, case, now, sealer, focus) if case is not None else None
+
+
+async def _proposals(session, event: Event, state: State, person: Person, cases: tuple[CaseView, ...], sealer: Sealer):
+    """The case /proposals (or /invite, for its nudge) is about. Whether the reader may see
+    it is the flow's to check: the coordinator's own case, or a guardian's or the child's."""
+    case_id = None
+    if isinstance(event, ButtonPress) and (match := _PROPOSALS_CASE.match(event.data) or _PROPOSE_GO.match(event.data)):
+        case_id = int(match.group(1))
+    elif state.flow in ("proposals", "propose") and state.data.get("case") and not isinstance(event, Command):
+        case_id = state.data["case"]
+    elif isinstance(event, Command) and event.name in ("proposals", "invite"):
+        if person.is_coordinator:
+            only = _only_open(cases)
+            case_id = only.id if only else None
+        elif event.name == "proposals":
+            case_id = await family_case(session, person.id)
+    if case_id is None:
+        return None
+    return await load_proposals(session, case_id, sealer)
 
 
 async def _invitation(session, event: Event, state: State, person: Person):
@@ -321,8 +344,8 @@ async def _invite(session: AsyncSession, event: Event, state: State, now: dateti
     coordinator = await session.get(Person, case.coordinator_id) if case else None
     if invite.revoked_at is not None or (case is not None and case.status != "open"):
         status = "revoked"
-    elif invite.kind == "coordinator" and invite.used_at is not None:
-        status = "used"
+    elif invite.used_at is not None:
+        status = "used"  # a coordinator's link, or a proposed person's own (role links stay open)
     elif invite.expires_at <= now:
         status = "expired"
     else:
@@ -337,4 +360,6 @@ async def _invite(session: AsyncSession, event: Event, state: State, now: dateti
         coordinator_id=case.coordinator_id if case else None,
         coordinator_chat_id=coordinator.chat_id if coordinator else None,
         expires_at=invite.expires_at,
+        model_id=case.model_id if case else None,
+        meetings=tuple((await _meetings(session, [case.id]))[case.id]) if case else (),
     )

@@ -2,7 +2,8 @@
 in the caller's transaction, at once.
 
 Rows that belong to a person or a case go by the database's own cascades
-(answers, preparations, invitations, feedback, task owners, jobs, ...);
+(answers, preparations, invitations, feedback, task owners, jobs, the
+proposals a guardian or the child made, ...);
 what a cascade cannot reach is done here: the messages waiting for or sent
 to their chat, their chat's place in a flow, and their id inside stored JSON
 (a meeting's progress, another person's unfinished choice). Audit lines stay
@@ -98,8 +99,8 @@ async def erase_cases(session: AsyncSession, case_ids: Collection[int]) -> int:
                               .execution_options(synchronize_session=False))
     await _forget_positions_in(session, case_ids, meeting_ids, item_refs)
     erased = await erase_people(session, leaving)
-    # Meetings, participants, tasks, invites, broadcasts and the case's own
-    # audit trail go with the case (ON DELETE CASCADE).
+    # Meetings, participants, tasks, invites, the family's proposals, broadcasts
+    # and the case's own audit trail go with the case (ON DELETE CASCADE).
     await session.execute(delete(Case).where(Case.id.in_(case_ids)).execution_options(synchronize_session=False))
     return erased
 

@@ -25,13 +25,14 @@ from flows.meeting_models.schema import (
     Cadence,
     MeetingModel,
     MeetingType,
+    Proposals,
     Question,
     Step,
 )
 
 __all__ = [
     "BUILTIN_DIR", "BUILTIN_ORDER", "COORDINATOR", "RECORDS",
-    "Cadence", "MeetingModel", "MeetingType", "ModelError", "ModelRegistry", "Question", "Step",
+    "Cadence", "MeetingModel", "MeetingType", "ModelError", "ModelRegistry", "Proposals", "Question", "Step",
     "builtin_models", "load_model", "load_models", "parse_model",
 ]
 

@@ -243,6 +243,32 @@ class Question(_Strict):
         return self
 
 
+class Proposals(_Strict):
+    """The family decides who is invited: the family's and the child's answers
+    to these preparation questions are proposals, a list the coordinator works
+    through person by person (flows.proposals)."""
+
+    questions: tuple[Id, ...]
+    # Ask for proposals on their own, when the family joins and before the
+    # network is invited: the questions then leave the preparation. False keeps
+    # them in the preparation, where they are advisory; /proposals still works.
+    ask_first: StrictBool = True
+
+    @field_validator("questions")
+    @classmethod
+    def _listed(cls, questions: tuple[str, ...]) -> tuple[str, ...]:
+        if not questions:
+            raise ValueError("name at least one question whose answers are proposals")
+        if twice := sorted({q for q in questions if questions.count(q) > 1}):
+            raise ValueError(f"question {twice[0]!r} is listed twice")
+        return questions
+
+
+# Who may propose people to invite, and as what the proposed join.
+PROPOSING_ROLES = ("family", "child")
+PROPOSED_ROLE = "network"
+
+
 class MeetingType(_Strict):
     id: Id
     name: ShortText
@@ -276,6 +302,7 @@ class MeetingType(_Strict):
     # plan so far (flows.goal_progress); None: every role invited. A professional is
     # asked only when they answer for one of the plan's actions.
     goal_progress: Annotated[tuple[StrictStr, ...], AfterValidator(_roles(coordinator=False, non_empty=False))] | None = None
+    proposals: Proposals | None = None
 
     @field_validator("steps")
     @classmethod
@@ -316,7 +343,29 @@ class MeetingType(_Strict):
                 raise fault("inform_family", "a professionals-only meeting says what the family is told (inform_family)")
         elif self.inform_family is not None:
             raise fault("inform_family", "only professionals-only meetings have inform_family")
+        if self.proposals is not None:
+            self._check_proposals(self.proposals)
         return self
+
+    def _check_proposals(self, proposals: Proposals) -> None:
+        if PROPOSED_ROLE not in self.participants:
+            raise fault("proposals", f"the people the family proposes join as {PROPOSED_ROLE!r}: invite that role to this meeting type")
+        by_id = {q.id: q for q in self.questions}
+        for i, question_id in enumerate(proposals.questions):
+            question = by_id.get(question_id)
+            if question is None:
+                raise fault(f"proposals.questions[{i}]", f"no question {question_id!r} in this meeting type")
+            if stray := [r for r in question.roles if r not in PROPOSING_ROLES]:
+                raise fault(f"proposals.questions[{i}]",
+                            f"question {question_id!r} is asked of {stray[0]!r}: only the family's and the child's answers are proposals")
+            if question.kind not in ("text", "network_map"):
+                raise fault(f"proposals.questions[{i}]", f"question {question_id!r} is a {question.kind!r}: proposals are names, "
+                                                         "asked as 'text' or 'network_map'")
+            if question.follow_up_only:
+                raise fault(f"proposals.questions[{i}]", f"question {question_id!r} is asked only at follow-ups: proposals come first")
+        roles = [r for q in proposals.questions for r in by_id[q].roles]
+        if twice := sorted({r for r in roles if roles.count(r) > 1}):
+            raise fault("proposals.questions", f"two questions ask {twice[0]!r}: give each role one proposal question")
 
     def _not_invited(self, role: str) -> str:
         return f"role {role!r} is not invited to this meeting type (participants: {', '.join(self.participants)})"
@@ -328,8 +377,17 @@ class MeetingType(_Strict):
         raise KeyError(f"meeting type {self.id!r} has no step {step_id!r}")
 
     def questions_for(self, role: str, follow_up: bool = False) -> tuple[Question, ...]:
-        """The role's preparation questions in file order; follow-up-only ones only at follow-ups."""
-        return tuple(q for q in self.questions if role in q.roles and (follow_up or not q.follow_up_only))
+        """The role's preparation questions in file order; follow-up-only ones only at follow-ups.
+        Proposal questions asked first are asked on their own (flows.proposals), not here."""
+        asked_first = set(self.proposals.questions) if self.proposals and self.proposals.ask_first else set()
+        return tuple(q for q in self.questions if role in q.roles and (follow_up or not q.follow_up_only)
+                     and q.id not in asked_first)
+
+    def proposal_question(self, role: str) -> Question | None:
+        """The question that asks this role whom to invite, if the meeting type takes proposals from it."""
+        if self.proposals is None:
+            return None
+        return next((q for q in self.questions if q.id in self.proposals.questions and role in q.roles), None)
 
     def goal_progress_roles(self) -> tuple[str, ...]:
         """The roles asked how the plan's goals are going, at a follow-up."""

@@ -121,7 +121,9 @@ def test_family_group_conference_follow_up_questions_only_at_follow_ups():
         assert not set(follow_ups) & set(first)
         assert set(follow_ups) <= set(later)
     assert all(q.follow_up_only for q in mt.questions if q.text in follow_ups)
-    assert [q.kind for q in mt.questions_for("family") if q.id == "who_to_invite"] == ["network_map"]
+    # Whom to invite is asked on its own, before the preparation (flows.proposals).
+    assert mt.proposal_question("family").kind == "network_map"
+    assert "who_to_invite" not in [q.id for q in mt.questions_for("family")]
 
 
 def test_danish_series_has_the_seven_meeting_types_with_their_cadence():
@@ -182,7 +184,8 @@ def test_startup_meeting_follows_recommendation_14():
     assert model.native_name == "Opstartsmøde"
     family = texts(mt.questions_for("family"))
     assert "How much of your story should be told at the meeting, and by whom?" in family
-    assert "Who should take part in the meeting?" in family
+    assert "Who should take part in the meeting?" not in family  # asked first, as proposals
+    assert mt.proposal_question("family").text == "Who should take part in the meeting?"
     story = next(q for q in mt.questions if q.id == "story")
     assert mt.visibility_of(story) == "coordinator"
     assert "purpose" in [s.id for s in mt.steps]
