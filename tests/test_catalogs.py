@@ -159,3 +159,47 @@ def test_every_text_the_source_uses_is_in_the_catalog(language):
     present = {(m.context, msgid) for m, msgid, _plural, _strings in entries(language)}
     missing = sorted(source_messages() - present, key=lambda item: (item[0] or "", item[1]))
     assert not missing, "not in the catalog:\n" + "\n".join(label(msgid, context) for context, msgid in missing)
+
+
+KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s")
+
+
+def po_entries(path: Path):
+    """(line number, keyword, text) for each keyword of a .po file, its text
+    joined across continuation lines: read as msgfmt reads it."""
+    current = None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = KEYWORD.match(line)
+        if match:
+            if current:
+                yield current
+            current = [number, match.group(1), line[match.end():].strip()[1:-1]]
+        elif line.startswith('"') and current:
+            current[2] += line.strip()[1:-1]
+        elif current:
+            yield current
+            current = None
+    if current:
+        yield current
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_entry_is_well_formed_and_defined_once(language):
+    """Babel's reader forgives what msgfmt refuses: a stray second msgstr (whose
+    text then silently replaces the real one) or an entry defined twice, as a
+    merge of two branches' catalogs can leave behind."""
+    problems, seen, previous, context, msgid = [], set(), "", "", ""
+    for number, keyword, text in po_entries(LOCALES / language / "LC_MESSAGES" / "meetbot.po"):
+        if keyword == "msgstr" and previous != "msgid":
+            problems.append(f"line {number}: msgstr after {previous or 'nothing'}")
+        if keyword.startswith("msgstr[") and not (previous == "msgid_plural" or previous.startswith("msgstr[")):
+            problems.append(f"line {number}: {keyword} after {previous or 'nothing'}")
+        if keyword == "msgctxt":
+            context = text
+        elif keyword == "msgid":
+            msgid, context = (context, text), ""
+            if msgid in seen:
+                problems.append(f"line {number}: defined twice: {text[:70]!r}")
+            seen.add(msgid)
+        previous = keyword
+    assert not problems, "\n".join(problems)
