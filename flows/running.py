@@ -384,6 +384,9 @@ def step_notices(ctx: Context, run: MeetingRun, step) -> list[Reply]:
             notices.append(_notice(person, title, _("🚪 Please leave the room for a while and wait nearby. I will tell you when to come back in.")))
         else:
             notices.append(_notice(person, title))
+        if note := step.role_notes.get(person.role):
+            # The role's own words for this step (the reflecting team: how to listen, how to reflect).
+            notices[-1] = replace(notices[-1], parts=(*notices[-1].parts, T(note)))
         if "views" in plan_flow.parts_of(step) and (offer := plan_flow.own_answer_offer(run, person, questions)):
             notices.append(offer)
     return notices
@@ -393,7 +396,10 @@ def _turn_notices(ctx: Context, run: MeetingRun, step) -> list[Reply]:
     order = speaking_order(run, step)
     k = run.progress.get("speaker", 0)
     who = order[k] if k < len(order) else None
-    return [_notice(who, *_your_turn(ctx, run, who))] if who is not None else []
+    if who is None:
+        return []
+    note = step.role_notes.get(who.role)
+    return [_notice(who, *_your_turn(ctx, run, who), *([T(note)] if note else []))]
 
 
 def _your_turn(ctx: Context, run: MeetingRun, person: Attendee) -> list[T]:
