@@ -85,10 +85,10 @@ async def play(emulator: BotApiEmulator, runtime: Runtime) -> list:
 
     before = len(cia.messages)
     await cia.send_command("invite")
-    await cia.wait_for(lambda m: m.photo is not None and len([x for x in cia.messages[before:] if x.photo]) >= 4,
+    await cia.wait_for(lambda m: m.photo is not None and len([x for x in cia.messages[before:] if x.photo]) >= 5,
                        after=before, timeout=TIMEOUT)
     links = [LINK.search(m.caption).group(0) for m in cia.messages[before:] if m.photo is not None]
-    family, _child, network, professional = links
+    family, _child, network, professional, _reflecting_team = links
 
     anna = emulator.user(1002, "Anna", last_name="Sjöberg", language_code="da")
     await _act(anna, anna.send_command("start", "this-link-is-made-up-1234"))

@@ -21,8 +21,9 @@ async def test_demo_plays_the_journeys_and_prints_every_chat(capsys, tmp_path, m
     for person in ("Cia Lindqvist · sv", "Anna Sjöberg · da", "Lars · sv", "Aino Virtanen · fi", "Mette · da", "Jukka · fi"):
         assert person in out
     assert "Familjen A <Sjöberg & co>" in out  # typed HTML characters shown as typed
-    # QR codes per role, Anna's map and Cia's copy, the second case's QR codes, the feedback chart
-    assert out.count("[photo:") == 4 + 2 + 4 + 1
+    # QR codes per role (the systemic meeting's reflecting team too), Anna's map and Cia's copy,
+    # the second case's QR codes, the feedback chart
+    assert out.count("[photo:") == 5 + 2 + 4 + 1
     assert "[sticker" in out
     # Preparation, each in their own language: Anna's question in Danish, Lars finishing in Swedish.
     assert "Spørgsmål 1 ud af 4" in out and "Tack! Nu är du klar med förberedelserna." in out
