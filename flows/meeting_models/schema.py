@@ -433,6 +433,8 @@ class MeetingModel(_Strict):
             for key in ("name", "purpose", "inform_family", "on_request_note"):
                 if (value := getattr(meeting_type, key)) is not None:
                     yield table, f"{prefix}.{key}", value
+            for j, occasion in enumerate(meeting_type.cadence.occasions):  # the cadence comes before the steps
+                yield (*table, "cadence", "occasions", j), f"{prefix}.cadence.occasions.{occasion.id}.name", occasion.name
             for j, step in enumerate(meeting_type.steps):
                 for key in ("title", "description"):
                     yield (*table, "steps", j), f"{prefix}.steps.{step.id}.{key}", getattr(step, key)
@@ -440,8 +442,6 @@ class MeetingModel(_Strict):
                     yield (*table, "steps", j), f"{prefix}.steps.{step.id}.prompts.{n}", prompt
                 for role, note in step.role_notes.items():
                     yield (*table, "steps", j, "role_notes"), f"{prefix}.steps.{step.id}.role_notes.{role}", note
-            for j, occasion in enumerate(meeting_type.cadence.occasions):
-                yield (*table, "cadence", "occasions", j), f"{prefix}.cadence.occasions.{occasion.id}.name", occasion.name
             for j, question in enumerate(meeting_type.questions):
                 where, name = (*table, "questions", j), f"{prefix}.questions.{question.id}"
                 for key in ("text", "hint"):
