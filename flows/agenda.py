@@ -90,6 +90,8 @@ def show(ctx: Context, view: PrepOverview, *, note: T | None = None, decided: De
     parts: list[T] = [note] if note is not None else []
     points = accepted(view)
     parts.append(points_list(points) if points else _("No points for the meeting are accepted yet."))
+    if points and _may_decide(ctx, view):
+        parts.append(_("To take a point off again, press ✖ with its number."))
     left_out = sum(1 for d in view.agenda if d.status == "left_out")
     if left_out:
         parts.append(ngettext("{n} proposal left out.", "{n} proposals left out.", left_out))
@@ -117,6 +119,9 @@ def show(ctx: Context, view: PrepOverview, *, note: T | None = None, decided: De
     else:
         parts.append(_("All proposals are gone through."))
     if points and _may_decide(ctx, view):
+        taken = [d for d in view.agenda if d.status == "accepted" and d.text]
+        buttons.append([Button(_("✖ {i}", i=n), f"prepov:po:{d.person_id}:{d.question_id}")
+                        for n, d in enumerate(taken, start=1)][:8])  # taking a point off again: one button per point
         buttons.append([Button(_("📣 Send the points to everyone"), "prepov:share")])
     buttons.append([Button(_("◀ Back"), "prepov:back")])
     return outcome(state, reply(*parts, buttons=buttons), changes=[decided] if decided is not None else [])
@@ -162,6 +167,13 @@ def on_button(ctx: Context, view: PrepOverview, action: list[str]) -> Outcome | 
                 return show(ctx, view, note=_("Left out."), decided=decided)
             state = State(FLOW, "point", {"case": view.case.id, "p": proposal.person_id, "q": proposal.question_id})
             return outcome(state, _ask_wording(proposal))
+        case ["po", person_id, question_id] if ctx.state.step == "agenda" and _may_decide(ctx, view):
+            taken = next((d for d in view.agenda if d.status == "accepted" and str(d.person_id) == person_id
+                          and d.question_id == question_id), None)
+            if taken is None:
+                return None
+            decided = DecideAgendaPoint(view.meeting.id, taken.person_id, taken.question_id, "left_out")
+            return show(ctx, view, note=_("Taken off: {point}", point=taken.text), decided=decided)
         case ["share"] if ctx.state.step == "agenda" and _may_decide(ctx, view) and accepted(view):
             return _share(ctx, view)
     return None

@@ -150,7 +150,7 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
     if view is None or not may(ctx.person, "view_case", view.case):
         return None
     match action:
-        case ["agenda" | "pa" | "pe" | "px" | "share", *_rest]:
+        case ["agenda" | "pa" | "pe" | "px" | "po" | "share", *_rest]:
             return agenda.on_button(ctx, view, action)
         case ["back"]:
             return overview(ctx)

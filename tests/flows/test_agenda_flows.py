@@ -86,6 +86,12 @@ def test_the_family_proposals_are_accepted_reworded_or_left_out_and_sent_to_ever
     assert points.msgid == "<b>Points for the meeting</b>\n{points}"
     lines = [item.params["point"] for item in points.params["points"].items]
     assert lines == ["Mornings before school <and> the bus", "How Jonas and Anna share the evenings"]
+    # A point taken off again is left out, and the others keep their order.
+    assert "prepov:po:2:agenda" in chat.actions()
+    out = chat.press("prepov:po:2:agenda")
+    assert list(out.changes) == [DecideAgendaPoint(1, 2, "agenda", "left_out")]
+    assert "Taken off: {point}" in texts(out.replies) and "prepov:po:2:agenda" not in chat.actions()
+    assert chat.press("prepov:po:2:agenda").changes == ()  # pressed again: nothing to take off
 
 
 def test_leaving_out_and_stale_or_forged_presses_change_nothing():
