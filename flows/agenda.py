@@ -120,8 +120,8 @@ def show(ctx: Context, view: PrepOverview, *, note: T | None = None, decided: De
         parts.append(_("All proposals are gone through."))
     if points and _may_decide(ctx, view):
         taken = [d for d in view.agenda if d.status == "accepted" and d.text]
-        buttons.append([Button(_("✖ {i}", i=n), f"prepov:po:{d.person_id}:{d.question_id}")
-                        for n, d in enumerate(taken, start=1)][:8])  # taking a point off again: one button per point
+        off = [Button(_("✖ {i}", i=n), f"prepov:po:{d.person_id}:{d.question_id}") for n, d in enumerate(taken, start=1)]
+        buttons += [off[k:k + 6] for k in range(0, len(off), 6)]  # taking a point off again: one button per point
         buttons.append([Button(_("📣 Send the points to everyone"), "prepov:share")])
     buttons.append([Button(_("◀ Back"), "prepov:back")])
     return outcome(state, reply(*parts, buttons=buttons), changes=[decided] if decided is not None else [])
