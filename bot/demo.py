@@ -13,8 +13,10 @@ database so that a person can open it. A second case is a family group conferenc
 private family time. At the end Anna and Mette tell how their meetings felt,
 the coordinator reads the feedback (a chart and the numbers), announces the
 next meeting of the first case, which each person reads in their own language
-with a calendar file, and sees their answers. Then each person's chat is
-printed as their phone would show it."""
+with a calendar file, and sees their answers. A third case is the Danish
+series for a placed child: a status meeting and a talk with the child both
+ahead, and the series overview saying which cadence rule is due or overdue.
+Then each person's chat is printed as their phone would show it."""
 
 from __future__ import annotations
 
@@ -85,10 +87,10 @@ async def play(emulator: BotApiEmulator, runtime: Runtime) -> list:
 
     before = len(cia.messages)
     await cia.send_command("invite")
-    await cia.wait_for(lambda m: m.photo is not None and len([x for x in cia.messages[before:] if x.photo]) >= 4,
+    await cia.wait_for(lambda m: m.photo is not None and len([x for x in cia.messages[before:] if x.photo]) >= 5,
                        after=before, timeout=TIMEOUT)
     links = [LINK.search(m.caption).group(0) for m in cia.messages[before:] if m.photo is not None]
-    family, _child, network, professional = links
+    family, _child, network, professional, _reflecting_team = links
 
     anna = emulator.user(1002, "Anna", last_name="Sjöberg", language_code="da")
     await _act(anna, anna.send_command("start", "this-link-is-made-up-1234"))
@@ -113,8 +115,9 @@ async def play(emulator: BotApiEmulator, runtime: Runtime) -> list:
     await _act(cia, cia.send_command("feedback"))
     await _press(cia, "fbres:case:", cia.bot_messages[-1])  # Familjen A: a chart and the numbers
     await _next_meeting(cia, anna, lars, aino)
+    oliver = await _danish_series(emulator, cia)
     await asyncio.sleep(0.5)  # let the last notices arrive
-    return [cia, anna, lars, aino, mette, jukka]
+    return [cia, anna, lars, aino, mette, jukka, oliver]
 
 
 async def _feedback(user, scores: tuple[int, ...], words: str) -> None:
@@ -179,6 +182,49 @@ async def _family_group_conference(emulator, cia) -> tuple:
     await _press(cia, "meeting:end", control)
     await _press(cia, "meeting:endyes")
     return mette, jukka
+
+
+async def _danish_series(emulator, cia):
+    """A third case, the Danish series for a placed child: Oliver, 12, joins;
+    Cia records the placement (40 days ago), sends him the first status
+    meeting, plans a talk with him beside it, and /next shows the series: the
+    meetings ahead by kind, and which cadence rule is due or overdue."""
+    day = (datetime.now(timezone.utc) + timedelta(days=3)).date()
+    await _act(cia, cia.send_command("new"))
+    await _act(cia, cia.send_text("Familie J"))
+    await _press(cia, "setup:model:danish_series")
+    await _press(cia, "setup:type:statusmode")
+    await _act(cia, cia.send_text(day.strftime("%d.%m.%Y")))
+    await _act(cia, cia.send_text("15.00"))
+    await _press(cia, "setup:place:none")
+    await _press(cia, "setup:create")
+    before = len(cia.messages)
+    choice = await _act(cia, cia.send_command("invite"))
+    await _act(cia, cia.press(choice.buttons[-1][0].text, message=choice))  # the newest case comes last
+    await cia.wait_for(lambda m: m.photo is not None and len([x for x in cia.messages[before:] if x.photo]) >= 4,
+                       after=before, timeout=TIMEOUT)
+    _family, child, *_others = [LINK.search(m.caption).group(0) for m in cia.messages[before:] if m.photo]
+    oliver = emulator.user(1007, "Oliver", language_code="da")
+    await _join(oliver, child)
+
+    async def series_board():
+        choice = await _act(cia, cia.send_command("next"))
+        return await _act(cia, cia.press(choice.buttons[-1][0].text, message=choice))  # Familie J
+
+    draft = await series_board()
+    await _press(cia, "next:edit:placed_on", draft)
+    placed = (datetime.now(timezone.utc) - timedelta(days=40)).date()
+    await _act(cia, cia.send_text(placed.isoformat()))
+    await _press(cia, "next:send")
+    board = await series_board()
+    await _press(cia, "next:another", board)
+    await _press(cia, "next:edit:type")
+    await _press(cia, "next:type:bornesamtale")  # Oliver and Cia, without the place's staff
+    await _press(cia, "next:send")
+    await oliver.wait_for(lambda m: m.document is not None and len([x for x in oliver.messages if x.document]) >= 2,
+                          after=0, timeout=TIMEOUT)
+    await series_board()  # the series: two meetings ahead, the network meeting overdue, the talks with the child due
+    return oliver
 
 
 def _by_action(user, action: str, message=None) -> tuple:

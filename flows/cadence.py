@@ -26,9 +26,10 @@ class Anchors:
 
     placement: date | None = None  # the day the child was placed
     moving_out: date | None = None  # the day the child moved out
+    decision: date | None = None  # the day a coming decision is to be made
 
     def of(self, counts_from: str | None) -> date | None:
-        return {"placement": self.placement, "moving_out": self.moving_out}.get(counts_from or "")
+        return {"placement": self.placement, "moving_out": self.moving_out, "decision": self.decision}.get(counts_from or "")
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ def suggest(meeting_type, history: tuple[MeetingView, ...], now: datetime, zone_
     at_hour = (same[-1] if same else last).starts_at.astimezone(zone).time() if history else DEFAULT_TIME
     if (anchored := _from_anchor(meeting_type, same, now, zone_name, anchors, at_hour)) is not None:
         return anchored
+    if same and (occasion := _from_occasions(meeting_type, same, now, zone_name, anchors, at_hour)) is not None:
+        return occasion
     if agreed_weeks and cadence.agreed_every_weeks and history:
         # The interval the start-up meeting agreed comes before the model's own suggestion.
         day = _weekday_on_or_before(history[-1].starts_at.astimezone(zone).date() + timedelta(weeks=agreed_weeks))
@@ -153,6 +156,45 @@ def _from_anchor(meeting_type, same, now: datetime, zone_name: str, anchors: Anc
     return Suggestion(_not_before_tomorrow(datetime.combine(target, at_hour, tzinfo=zone), now, zone, at_hour), rule)
 
 
+def open_occasions(meeting_type, meetings: tuple[MeetingView, ...] | list[MeetingView], anchors: Anchors,
+                   zone_name: str) -> list[tuple[object, date]]:
+    """(occasion, due day) of each later occasion whose date is recorded and
+    that no meeting of the type, held or planned, meets yet (one on or after
+    the day it opens does), soonest due first."""
+    zone = ZoneInfo(zone_name)
+    days = [m.starts_at.astimezone(zone).date() for m in meetings if m.meeting_type == meeting_type.id]
+    found = []
+    for occasion in meeting_type.cadence.occasions:
+        anchor = anchors.of(occasion.counts_from)
+        if anchor is None:
+            continue
+        due = anchor + timedelta(days=occasion.due_days)
+        if not any(day >= due - timedelta(days=occasion.opens_days) for day in days):
+            found.append((occasion, due))
+    return sorted(found, key=lambda pair: pair[1])
+
+
+def _from_occasions(meeting_type, same, now: datetime, zone_name: str, anchors: Anchors, at_hour: time) -> Suggestion | None:
+    """The next later occasion (the talk with the child before a decision):
+    by its due day, or, once that has passed, the soonest day with how late it is."""
+    waiting = open_occasions(meeting_type, same, anchors, zone_name)
+    if not waiting:
+        return None
+    occasion, due = waiting[0]
+    zone = ZoneInfo(zone_name)
+    today = now.astimezone(zone).date()
+    meeting, what = T(meeting_type.name), T(occasion.name)
+    if due < today:
+        late = (today - due).days
+        reason = ngettext("{meeting} {occasion} is {n} day overdue: it should have been by {due}. I suggest the first possible day.",
+                          "{meeting} {occasion} is {n} days overdue: it should have been by {due}. I suggest the first possible day.",
+                          late, meeting=meeting, occasion=what, due=day_moment(due, zone_name))
+        return Suggestion(_not_before_tomorrow(datetime.combine(today, at_hour, tzinfo=zone), now, zone, at_hour), reason, late)
+    reason = _("The model says: {meeting} {occasion}, by {due}.", meeting=meeting, occasion=what, due=day_moment(due, zone_name))
+    target = _weekday_on_or_before(due)
+    return Suggestion(_not_before_tomorrow(datetime.combine(target, at_hour, tzinfo=zone), now, zone, at_hour), reason)
+
+
 def _weekday_on_or_before(day: date) -> date:
     """Saturday and Sunday move to the Friday before: "at least every" allows sooner, not later."""
     return day - timedelta(days=max(0, day.weekday() - 4))
@@ -187,6 +229,14 @@ def series_overview(model, history: tuple[MeetingView, ...], coming: tuple[Meeti
             lines.append(_("{meeting}: last held {last}; next {next}", meeting=name,
                            last=Moment(held[-1].starts_at, zone_name, "date") if held else _("not yet"),
                            next=Moment(ahead[0].starts_at, zone_name, "date") if ahead else _("not planned")))
+        for occasion, due in open_occasions(meeting_type, (*history, *coming), anchors, zone_name):
+            what = T(occasion.name)
+            if due < today:
+                lines.append(ngettext("⚠️ {meeting} {occasion} is {n} day overdue (due by {due}).",
+                                      "⚠️ {meeting} {occasion} is {n} days overdue (due by {due}).", (today - due).days,
+                                      meeting=name, occasion=what, due=day_moment(due, zone_name)))
+            else:
+                lines.append(_("{meeting} {occasion}: due by {due}.", meeting=name, occasion=what, due=day_moment(due, zone_name)))
         if ahead:
             continue
         cadence = meeting_type.cadence

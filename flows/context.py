@@ -53,6 +53,7 @@ class CaseView:
     offline: tuple["Attendee", ...] = ()  # the people without Telegram (flows.offline), for the coordinator's cases
     placed_on: date | None = None  # recorded by the coordinator: what a cadence may count from
     moved_out_on: date | None = None
+    decision_on: date | None = None  # a coming decision: the talk with the child is due before it
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class PrepView:
     # and its actions (all of them, done and dropped too, with who answers for each).
     previous_goals: tuple[dict, ...] = ()
     previous_actions: tuple["TaskView", ...] = ()
+    agenda: tuple[str, ...] = ()  # the points for the meeting the coordinator accepted so far
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,16 @@ class SharedAnswer:
 
 
 @dataclass(frozen=True)
+class AgendaDecision:
+    """The coordinator's decision on a proposed agenda point (flows.agenda)."""
+
+    person_id: int
+    question_id: str
+    status: str  # accepted | left_out
+    text: str | None = None  # the accepted point's wording
+
+
+@dataclass(frozen=True)
 class PrepOverview:
     """What a coordinator sees of a meeting's preparation: never private notes."""
 
@@ -136,6 +148,7 @@ class PrepOverview:
     people: tuple[PrepPerson, ...] = ()
     shared: tuple[SharedAnswer, ...] = ()
     goals: tuple[dict, ...] = ()  # the plan's goals people were asked about (flows.goal_progress)
+    agenda: tuple[AgendaDecision, ...] = ()  # decided proposals, in the order they were decided
 
 
 @dataclass(frozen=True)
@@ -266,6 +279,7 @@ class MeetingRun:
     views: tuple[PlanViewEntry, ...] = ()  # the views noted at this meeting
     consents: tuple[ConsentView, ...] = ()  # the guardians' answers on exchanging information
     coming: tuple[MeetingView, ...] = ()  # the case's other planned meetings still ahead, soonest first
+    agenda: tuple[str, ...] = ()  # the points for the meeting the coordinator accepted
 
 
 @dataclass(frozen=True)

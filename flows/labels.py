@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flows.text import N_, T
 
-ROLES = ("family", "child", "network", "professional")
+ROLES = ("family", "child", "network", "professional", "reflecting_team")
 
 ROLE_NAMES = {
     "family": N_("family member"),
     "child": N_("child or young person"),
     "network": N_("network member"),
     "professional": N_("professional"),
+    # Translators: a professional who listens and then reflects aloud (the systemic meeting's reflecting team).
+    "reflecting_team": N_("reflecting team member"),
     "coordinator": N_("coordinator"),
 }
 

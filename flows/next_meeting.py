@@ -46,6 +46,7 @@ from flows.text import Lines, Moment, T, _, ngettext, pgettext
 FLOW = "next"
 MAX_PLACE = 200
 MAX_ANCHOR_DAYS = 366  # a placement or moving-out day further off is a typing slip
+CASE_DATES = ("placed_on", "moved_out_on", "decision_on")  # the case's dates the coordinator records here
 
 
 # ---- entering ---------------------------------------------------------------------
@@ -87,12 +88,13 @@ def _model(ctx: Context, plan: NextMeetingPlan):
 
 
 def anchors(case: CaseView) -> Anchors:
-    return Anchors(case.placed_on, case.moved_out_on)
+    return Anchors(case.placed_on, case.moved_out_on, case.decision_on)
 
 
 def _counts_from(model) -> set[str]:
     """The case dates this model's cadence counts from: the coordinator is offered to record those."""
-    return {t.cadence.counts_from for t in model.meeting_types if t.cadence.counts_from}
+    return ({t.cadence.counts_from for t in model.meeting_types if t.cadence.counts_from}
+            | {o.counts_from for t in model.meeting_types for o in t.cadence.occasions})
 
 
 def _series_part(ctx: Context, plan: NextMeetingPlan) -> list[T]:
@@ -119,6 +121,11 @@ def _dates_part(ctx: Context, plan: NextMeetingPlan) -> tuple[list[T], list[list
         if day:
             parts.append(_("🚪 Moved out on: {day}", day=day_moment(day, zone)))
         buttons.append(Button(_("🚪 Moving-out date"), "next:edit:moved_out_on"))
+    if "decision" in wanted:
+        day = plan.case.decision_on
+        parts.append(_("⚖️ A decision is due on: {day}", day=day_moment(day, zone)) if day else
+                     _("⚖️ If a decision is coming in the case, record its day: the talk with the child is planned before it."))
+        buttons.append(Button(_("⚖️ Decision date"), "next:edit:decision_on"))
     return parts, [buttons] if buttons else []
 
 
@@ -227,6 +234,9 @@ def draft_message(ctx: Context, plan: NextMeetingPlan, state: State) -> Reply:
 def _ask(ctx: Context, plan: NextMeetingPlan, state: State) -> Reply:
     step = state.step
     zone = plan.case.timezone
+    if step == "decision_on":
+        example = Moment(ctx.now + timedelta(days=14), zone, "short_date")
+        return reply(_("On what day is the decision to be made? For example {example}.", example=example))
     if step in ("placed_on", "moved_out_on"):
         example = Moment(ctx.now - timedelta(days=3), zone, "short_date")
         if step == "placed_on":
@@ -346,12 +356,12 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
         if not _announced_still(ctx, plan):
             return overview(ctx, note=_("The meeting has changed in the meantime. Here is how it stands now:"))
         return _on_announced(ctx, plan, action)
-    if step not in ("draft", "date", "time", "place", "who", "type", "placed_on", "moved_out_on"):
+    if step not in ("draft", "date", "time", "place", "who", "type", *CASE_DATES):
         return None
     if data.get("meeting") and (plan.upcoming is None or plan.upcoming.id != data["meeting"] or plan.upcoming.ref):
         return overview(ctx, note=_("The meeting has changed in the meantime. Here is how it stands now:"))
     match step, action:
-        case "draft", ["edit", which] if which in ("placed_on", "moved_out_on"):
+        case "draft", ["edit", which] if which in CASE_DATES:
             state = State(FLOW, which, dict(data))
             return outcome(state, _ask(ctx, plan, state))
         case "draft", ["edit", what] if what in ("date", "time", "place", "who", "type"):
@@ -391,7 +401,7 @@ def on_text(ctx: Context, text: str) -> Outcome:
     step, data = ctx.state.step, ctx.state.data
     zone = _zone(plan)
     today = ctx.now.astimezone(zone).date()
-    if step in ("placed_on", "moved_out_on"):
+    if step in CASE_DATES:
         return _record_date(ctx, plan, step, text)
     if step in ("date", "move_date"):
         day = parse_date(text, today)
@@ -433,7 +443,7 @@ def ask_again(ctx: Context) -> Outcome:
     if plan is None:
         return start(ctx)
     step = ctx.state.step
-    if step in ("draft", "date", "time", "place", "who", "type", "move_date", "move_time", "new_place", "placed_on", "moved_out_on"):
+    if step in ("draft", "date", "time", "place", "who", "type", "move_date", "move_time", "new_place", *CASE_DATES):
         return outcome(ctx.state, _ask(ctx, plan, ctx.state))
     return overview(ctx)
 
@@ -441,7 +451,7 @@ def ask_again(ctx: Context) -> Outcome:
 def _record_date(ctx: Context, plan: NextMeetingPlan, which: str, text: str) -> Outcome:
     """The placement or moving-out day: the draft's date is suggested again from it."""
     today = ctx.now.astimezone(_zone(plan)).date()
-    day = parse_date(text, today, past=True)
+    day = parse_date(text, today, past=which != "decision_on")  # a decision is coming; the other days have been
     if day is None:
         example = Moment(ctx.now - timedelta(days=3), plan.case.timezone, "short_date")
         return outcome(ctx.state, reply(_("I couldn't read that as a date. Please write it like {example}.", example=example)))
@@ -454,8 +464,9 @@ def _record_date(ctx: Context, plan: NextMeetingPlan, which: str, text: str) -> 
         local = starts_at.astimezone(_zone(plan))
         data.update(date=local.date().isoformat(), time=local.strftime("%H:%M"))
     state = State(FLOW, "draft", data)
-    note = _("Noted: placed on {day}.", day=day_moment(day, plan.case.timezone)) if which == "placed_on" else \
-        _("Noted: moved out on {day}.", day=day_moment(day, plan.case.timezone))
+    shown = day_moment(day, plan.case.timezone)
+    note = {"placed_on": _("Noted: placed on {day}.", day=shown), "moved_out_on": _("Noted: moved out on {day}.", day=shown),
+            "decision_on": _("Noted: a decision is due on {day}.", day=shown)}[which]
     return outcome(state, reply(note), draft_message(ctx, recorded, state),
                    changes=[RecordCaseDate(plan.case.id, which, day)])
 

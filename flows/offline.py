@@ -17,7 +17,7 @@ from __future__ import annotations
 from flows.access import may
 from flows.context import Attendee, CaseView, Context
 from flows.joining import MAX_NAME, clean_name
-from flows.labels import ROLES, role_name
+from flows.labels import role_name
 from flows.outcome import IDLE, NO_CHAT, AddOfflineMember, Button, Outcome, RemoveOfflineMember, State, outcome, reply
 from flows.text import Lines, _
 
@@ -95,7 +95,7 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
                            changes=[RemoveOfflineMember(case.id, ctx.state.data["member"])])
         case _, ["menu"]:
             return menu(ctx, case)
-        case "role", ["role", role] if role in ROLES:
+        case "role", ["role", role] if role in _roles(ctx, case):
             return outcome(State(FLOW, "organisation", {**ctx.state.data, "role": role}), _ask_organisation(ctx.state.data["name"]))
         case "organisation", ["skip"]:
             return _add(ctx, case, None)
@@ -110,7 +110,7 @@ def on_text(ctx: Context, text: str) -> Outcome:
         name = clean_name(text)
         if not name or len(name) > MAX_NAME:
             return outcome(ctx.state, reply(_("Please write a name of at most {max} characters.", max=MAX_NAME)))
-        return outcome(State(FLOW, "role", {**ctx.state.data, "name": name}), _ask_role(name))
+        return outcome(State(FLOW, "role", {**ctx.state.data, "name": name}), _ask_role(name, _roles(ctx, case)))
     if ctx.state.step == "organisation":
         organisation = clean_name(text)
         if not organisation or len(organisation) > MAX_ORGANISATION:
@@ -128,7 +128,7 @@ def ask_again(ctx: Context) -> Outcome:
     if step == "name":
         return outcome(ctx.state, _ask_name())
     if step == "role":
-        return outcome(ctx.state, _ask_role(ctx.state.data["name"]))
+        return outcome(ctx.state, _ask_role(ctx.state.data["name"], _roles(ctx, case)))
     if step == "organisation":
         return outcome(ctx.state, _ask_organisation(ctx.state.data["name"]))
     return menu(ctx, case)
@@ -143,9 +143,14 @@ def _ask_name():
                    "“Lena Berg”."))
 
 
-def _ask_role(name: str):
+def _roles(ctx: Context, case: CaseView) -> tuple[str, ...]:
+    """The roles of the case's model: a reflecting team only where the model has one."""
+    return ctx.models.get(case.model_id).roles
+
+
+def _ask_role(name: str, roles: tuple[str, ...]):
     return reply(_("What is {name}'s part in the meetings?", name=name),
-                 buttons=[[Button(role_name(role), f"{FLOW}:role:{role}")] for role in ROLES])
+                 buttons=[[Button(role_name(role), f"{FLOW}:role:{role}")] for role in roles])
 
 
 def _ask_organisation(name: str):

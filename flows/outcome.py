@@ -313,12 +313,24 @@ class CancelMeeting:
 
 
 @dataclass(frozen=True)
+class DecideAgendaPoint:
+    """The coordinator accepts a proposed point for the meeting's agenda (in
+    `text`, their wording or the proposer's) or leaves it out."""
+
+    meeting_id: int
+    person_id: int
+    question_id: str
+    status: str  # accepted | left_out
+    text: str | None = None
+
+
+@dataclass(frozen=True)
 class RecordCaseDate:
     """The coordinator records the day the child was placed ("placed_on") or
     moved out ("moved_out_on"): the series' cadence counts from them."""
 
     case_id: int
-    which: str  # placed_on | moved_out_on
+    which: str  # placed_on | moved_out_on | decision_on
     day: date
 
 
@@ -428,7 +440,7 @@ Change = (
     BecomeCoordinator | JoinCase | CreateCase | CreateInvite | RevokeInvite | SetLanguage | ErasePerson
     | SaveAnswer | SetAnswerVisibility | SetPrepProgress | OpenPreparation | Audit | NotePrepReminder
     | UpdateMeeting | CreateTask | TaskResponse | MarkTaskDone | ConfirmPlanRead | CloseCase | SaveFeedback | SubmitFeedback
-    | AnnounceMeeting | MoveMeeting | CancelMeeting | RecordCaseDate | AnswerInvitation | RecordBroadcast
+    | AnnounceMeeting | MoveMeeting | CancelMeeting | RecordCaseDate | DecideAgendaPoint | AnswerInvitation | RecordBroadcast
     | AddPlanView | SetOrganisation | CreatePlanVersion | AnswerPlan | GiveConsent | SetTaskStatus
     | AddOfflineMember | RemoveOfflineMember | RecordPaperAnswer | AddProposal | SetProposalStatus
 )

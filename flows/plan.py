@@ -28,6 +28,7 @@ from dataclasses import replace
 
 from flows import consent, goal_progress
 from flows.access import may
+from flows.agenda import points_list
 from flows.common import names
 from flows.context import Attendee, Context, MeetingRun, PlanSnapshot, PlanViewEntry
 from flows.labels import role_name
@@ -663,6 +664,8 @@ def new_version(ctx: Context, run: MeetingRun) -> tuple[PlanSnapshot, CreatePlan
         content["absent_reason"] = run.progress["absent_reason"]
     if "next_people" in run.progress:
         content["next_people"] = list(run.progress["next_people"])
+    if run.agenda:
+        content["agenda"] = list(run.agenda)  # the points the meeting was set to talk about
     ref = ctx.new_token()[-16:]
     number = (run.previous_plan.number if run.previous_plan else 0) + 1
     meeting_type = ctx.models.get(run.case.model_id).meeting_type(run.meeting.meeting_type)
@@ -806,6 +809,8 @@ def plan_parts(plan: PlanSnapshot) -> list[T]:
                        n=plan.number, date=Moment(plan.meeting.starts_at, tz, "date")))
     else:
         parts.append(_("📋 <b>The plan for {case}</b> – version {n}", case=plan.case.pseudonym, n=plan.number))
+    if content.get("agenda"):
+        parts.append(points_list(tuple(content["agenda"])))
     goals = content.get("goals", [])
     if goals:
         parts.append(_("<b>Goals</b>\n{goals}", goals=Lines(tuple(goal_line(g) for g in goals))))

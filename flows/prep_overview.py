@@ -11,6 +11,7 @@ coordinator; notes people kept for themselves never leave their chat.
 
 from __future__ import annotations
 
+from flows import agenda
 from flows.access import may
 from flows.answers import answer_text, coordinator_may_see
 from flows.common import choose_case
@@ -77,6 +78,8 @@ def overview(ctx: Context) -> Outcome:
         [Button(_("📋 Shared answers by question"), "prepov:byq")],
         [Button(_("👤 Shared answers by person"), "prepov:byp")],
     ]
+    if points := agenda.overview_button(ctx, view):
+        buttons.append(points)
     if any(_group(p.status) != "finished" for p in view.people) and view.opens_at <= ctx.now < view.meeting.starts_at:
         buttons.append([Button(_("🔔 Remind someone"), "prepov:nudge")])
     if ctx.now < view.opens_at:
@@ -150,6 +153,10 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
     if view is None or not may(ctx.person, "view_case", view.case):
         return None
     match action:
+        case ["agenda" | "pa" | "pe" | "px" | "po" | "share", *_rest]:
+            return agenda.on_button(ctx, view, action)
+        case ["back"]:
+            return overview(ctx)
         case ["byq"]:
             return digest(ctx, "question")
         case ["byp"]:
@@ -186,9 +193,15 @@ def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcom
 
 
 def ask_again(ctx: Context) -> Outcome:
+    view = ctx.prep_overview
+    if ctx.state.step in ("agenda", "point") and view is not None and may(ctx.person, "view_case", view.case):
+        return agenda.ask_again(ctx, view)
     return start(ctx)
 
 
 def on_text(ctx: Context, text: str) -> Outcome:
+    view = ctx.prep_overview
+    if ctx.state.step == "point" and view is not None and may(ctx.person, "view_case", view.case):
+        return agenda.on_text(ctx, view, text)
     again = ask_again(ctx)
     return outcome(again.state, reply(_("Please use the buttons under the message.")), *again.replies)

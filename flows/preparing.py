@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from flows import agenda as agenda_points
 from flows import goal_progress
 from flows.answers import (
     CLOSENESS,
@@ -163,6 +164,8 @@ def agenda(ctx: Context, prep: PrepView) -> list[T]:
                   for i, step in enumerate(meeting_type.steps, start=1))
     parts = [_("<b>{meeting}</b>\n{purpose}", meeting=T(meeting_type.name), purpose=T(meeting_type.purpose)),
              _("<b>How the meeting goes, and your part in each step:</b>\n{steps}", steps=Lines(steps))]
+    if prep.agenda:
+        parts.append(agenda_points.points_list(prep.agenda))
     if ctx.models.get(prep.model_id).coordinator_independent:
         parts.append(_("The coordinator who leads this meeting is independent of the social services and makes no "
                        "decisions in your case. Their task is to help everyone prepare, and to lead the meeting."))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows import goal_progress
+from flows import agenda, goal_progress
 from flows import plan as plan_flow
 from flows.access import may
 from flows.answers import answer_text
@@ -130,6 +130,8 @@ def control_message(ctx: Context, run: MeetingRun, *, edit: int | None = None, n
                        title=T(step.title), description=T(step.description)))
         parts.append(_("🗣 Speaking: {speakers}\n👂 Listening: {listeners}",
                        speakers=_roles(step.speakers), listeners=_roles(step.listeners)))
+        if step_index == 0 and run.agenda:
+            parts.append(agenda.points_list(run.agenda))
         if step.leaves_room:
             parts.append(_("🚪 Out of the room: {roles}", roles=_roles(step.leaves_room)))
         if step.minutes:
@@ -385,6 +387,12 @@ def step_notices(ctx: Context, run: MeetingRun, step) -> list[Reply]:
             notices.append(_notice(person, title, _("🚪 Please leave the room for a while and wait nearby. I will tell you when to come back in.")))
         else:
             notices.append(_notice(person, title))
+        if step is _type(ctx, run).steps[0] and run.agenda:
+            # Everyone present starts the meeting with the points agreed for it.
+            notices[-1] = replace(notices[-1], parts=(*notices[-1].parts, agenda.points_list(run.agenda)))
+        if note := step.role_notes.get(person.role):
+            # The role's own words for this step (the reflecting team: how to listen, how to reflect).
+            notices[-1] = replace(notices[-1], parts=(*notices[-1].parts, T(note)))
         if "views" in plan_flow.parts_of(step) and (offer := plan_flow.own_answer_offer(run, person, questions)):
             notices.append(offer)
     return notices
@@ -394,7 +402,10 @@ def _turn_notices(ctx: Context, run: MeetingRun, step) -> list[Reply]:
     order = speaking_order(run, step)
     k = run.progress.get("speaker", 0)
     who = order[k] if k < len(order) else None
-    return [_notice(who, *_your_turn(ctx, run, who))] if who is not None else []
+    if who is None:
+        return []
+    note = step.role_notes.get(who.role)
+    return [_notice(who, *_your_turn(ctx, run, who), *([T(note)] if note else []))]
 
 
 def _your_turn(ctx: Context, run: MeetingRun, person: Attendee) -> list[T]:

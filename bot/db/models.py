@@ -100,6 +100,7 @@ class Case(Base):
     # What a model's cadence may count from (flows.cadence.Anchors), as the coordinator records them.
     placed_on: Mapped[date | None] = mapped_column(Date)
     moved_out_on: Mapped[date | None] = mapped_column(Date)
+    decision_on: Mapped[date | None] = mapped_column(Date)  # a coming decision: the talk with the child comes before it
 
 
 class Meeting(Base):
@@ -510,6 +511,25 @@ class OfflineAgreement(Base):
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
+
+
+class AgendaPoint(Base):
+    """The coordinator's decision on a point someone proposed for a meeting's
+    agenda (their answer to a question the model's `agenda_from` names):
+    accepted, in the coordinator's wording or the proposer's own, or left
+    out. `text` is sealed like answers; the row goes with the person and the
+    meeting. Proposals without a row are still open."""
+
+    __tablename__ = "agenda_points"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id", "question_id"), NO_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # accepted | left_out
+    text: Mapped[str | None] = mapped_column(Text)  # the accepted point, sealed
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 # The service side's tables (bot/ops/models.py), so the metadata knows them.
 import bot.ops.models  # noqa: E402,F401

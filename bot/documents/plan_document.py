@@ -58,6 +58,9 @@ def plan_document(plan: PlanSnapshot, language: str) -> Document:
     if content.get("absent_reason"):
         facts.append((t(_("Why the child was not there")), content["absent_reason"]))
     sections = [Section(t(_("About this plan")), (Fields(tuple(facts)),))]
+    if content.get("agenda"):
+        points = "\n".join(f"{n}. {point}" for n, point in enumerate(content["agenda"], start=1))
+        sections.append(Section(t(_("Points for the meeting")), (Paragraph(points),)))
 
     goals = content.get("goals", [])
     if goals:

@@ -26,7 +26,7 @@ def meeting_view(meeting: Meeting) -> MeetingView:
 
 def case_view(case: Case) -> CaseView:
     return CaseView(case.id, case.pseudonym, case.model_id, case.timezone, case.status, case.coordinator_id,
-                    placed_on=case.placed_on, moved_out_on=case.moved_out_on)
+                    placed_on=case.placed_on, moved_out_on=case.moved_out_on, decision_on=case.decision_on)
 
 
 def has_taken_place(meeting: Meeting, now: datetime) -> bool:

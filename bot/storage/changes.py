@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
+    AgendaPoint,
     OfflineAgreement,
     OfflineMember,
     OfflineTaskOwner,
@@ -45,16 +46,10 @@ from flows.outcome import (
     AddOfflineMember,
     AddProposal,
     SetProposalStatus,
-    RecordPaperAnswer,
-    RemoveOfflineMember,
     AddPlanView,
     AnnounceMeeting,
-    AnswerPlan,
-    CreatePlanVersion,
-    GiveConsent,
-    SetOrganisation,
-    SetTaskStatus,
     AnswerInvitation,
+    AnswerPlan,
     Audit,
     BecomeCoordinator,
     CancelMeeting,
@@ -62,8 +57,11 @@ from flows.outcome import (
     ConfirmPlanRead,
     CreateCase,
     CreateInvite,
+    CreatePlanVersion,
     CreateTask,
+    DecideAgendaPoint,
     ErasePerson,
+    GiveConsent,
     JoinCase,
     MarkTaskDone,
     MoveMeeting,
@@ -71,12 +69,16 @@ from flows.outcome import (
     OpenPreparation,
     RecordBroadcast,
     RecordCaseDate,
+    RecordPaperAnswer,
+    RemoveOfflineMember,
     RevokeInvite,
     SaveAnswer,
     SaveFeedback,
     SetAnswerVisibility,
     SetLanguage,
+    SetOrganisation,
     SetPrepProgress,
+    SetTaskStatus,
     SubmitFeedback,
     TaskResponse,
     UpdateMeeting,
@@ -483,8 +485,28 @@ async def _(change: CancelMeeting, session, actor):
 
 
 @apply.register
+async def _(change: DecideAgendaPoint, session, actor):
+    if change.status not in ("accepted", "left_out"):
+        raise ValueError(f"no such decision on an agenda point: {change.status}")
+    meeting = await session.get(Meeting, change.meeting_id)
+    case = await session.get(Case, meeting.case_id) if meeting else None
+    if case is None or actor.person is None or case.coordinator_id != actor.person.id:
+        raise PermissionError("only the case's coordinator decides its agenda")
+    row = await session.scalar(select(AgendaPoint).where(
+        AgendaPoint.meeting_id == change.meeting_id, AgendaPoint.person_id == change.person_id,
+        AgendaPoint.question_id == change.question_id))
+    if row is None:
+        row = AgendaPoint(meeting_id=change.meeting_id, person_id=change.person_id, question_id=change.question_id)
+        session.add(row)
+    row.status = change.status
+    row.text = actor.sealer.seal(change.text) if change.status == "accepted" and change.text else None
+    row.decided_at = actor.now
+    audit(session, actor, "decided_agenda_point", case.id, meeting=meeting.id, status=change.status)
+
+
+@apply.register
 async def _(change: RecordCaseDate, session, actor):
-    if change.which not in ("placed_on", "moved_out_on"):
+    if change.which not in ("placed_on", "moved_out_on", "decision_on"):
         raise ValueError(f"no such date of a case: {change.which}")
     case = await session.get(Case, change.case_id)
     setattr(case, change.which, change.day)

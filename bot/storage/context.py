@@ -322,7 +322,7 @@ async def _coordinated_cases(session: AsyncSession, person_id: int) -> tuple[Cas
     return tuple(
         CaseView(c.id, c.pseudonym, c.model_id, c.timezone, c.status, c.coordinator_id,
                  tuple(meetings[c.id]), tuple((name, role) for name, role, _chat in people[c.id]),
-                 tuple(chat for _name, _role, chat in people[c.id]), offline[c.id], c.placed_on, c.moved_out_on)
+                 tuple(chat for _name, _role, chat in people[c.id]), offline[c.id], c.placed_on, c.moved_out_on, c.decision_on)
         for c in cases
     )
 

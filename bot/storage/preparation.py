@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Answer, Case, Meeting, Participant, PlanVersion, Preparation, Task
+from bot.storage.agenda import accepted_points, decisions_of
 from bot.storage.announcing import invited_ids, meeting_view, people_of
 from bot.storage.sealing import Sealer
 from bot.storage.tasks import task_views
@@ -105,6 +106,7 @@ async def load_preparations(session: AsyncSession, person_id: int, now: datetime
             previous_goals=goals, previous_actions=actions, status=prep.status if prep else "new",
             position=prep.position if prep else 0, part=(prep.part or 0) if prep else 0,
             answers={a.question_id: answer_view(a, sealer) for a in answers},
+            agenda=await accepted_points(session, meeting.id, sealer) if meeting_type.agenda_from else (),
         ))
     return tuple(views)
 
@@ -149,5 +151,6 @@ async def load_overview(session: AsyncSession, case: CaseView, now: datetime, mo
             if row.visibility in ("meeting", "coordinator") and row.kind != "skipped":
                 shared.append(SharedAnswer(person.id, person.name, participant.role, row.question_id, answer_view(row, sealer)))
     view_meeting = meeting_view(meeting)
-    return PrepOverview(case, view_meeting, opens_at(meeting, meeting_type, case.timezone), follow_up, tuple(people), tuple(shared),
-                        goals)
+    agenda = await decisions_of(session, meeting.id, sealer) if meeting_type.agenda_from else ()
+    return PrepOverview(case, view_meeting, opens_at(meeting, meeting_type, case.timezone), follow_up, tuple(people),
+                        tuple(shared), goals, agenda)

@@ -124,6 +124,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Occasion(_Strict):
+    """A later time a meeting of this type is due, counted from a date the
+    coordinator records for the case: the talk with the child "before the
+    three-month follow-up" (from the placement) and "at a decision" (from the
+    day a decision is to be made)."""
+
+    id: Id
+    name: ShortText  # how the occasion is named in the series overview and in /next
+    counts_from: Literal["placement", "decision"]
+    due_days: StrictInt  # due by this many days after the date (0: by the day itself)
+    opens_days: Days  # counted as held by a meeting of the type at most this many days before it is due
+
+
 class Cadence(_Strict):
     """When meetings of a type happen; every key is optional."""
 
@@ -142,9 +155,11 @@ class Cadence(_Strict):
     # How often the meeting may agree to follow up, in weeks: a step that
     # records "follow_up_frequency" offers these, and /next counts from the agreed one.
     agreed_every_weeks: tuple[Annotated[StrictInt, Field(ge=1, le=52)], ...] | None = None
+    occasions: tuple[Occasion, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Cadence:
+        _unique_ids(self.occasions, "occasions")
         first = self.first_within_hours is not None or self.first_within_days is not None
         if self.counts_from == "placement" and not first:
             raise fault("counts_from", "'placement' is what first_within_hours or first_within_days counts from: give one")
@@ -178,9 +193,15 @@ class Step(_Strict):
     prompts: tuple[Text, ...] = ()  # questions the family plans around in their own time
     records: tuple[Record, ...] = ()
     plan: tuple[PlanPart, ...] = ()  # the parts of the plan written down at this step
+    # What one role is told in this step besides its part: the reflecting
+    # team hears how to listen, and how to reflect when its turn comes.
+    role_notes: dict[StrictStr, Text] = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> Step:
+        for role in self.role_notes:
+            if self.role_part(role) is None:
+                raise fault(f"role_notes.{role}", "the role has no part in this step: name it in speakers, listeners or leaves_room")
         for field, other in (("listeners", "speakers"), ("leaves_room", "speakers"), ("leaves_room", "listeners")):
             if both := [r for r in getattr(self, field) if r in getattr(self, other)]:
                 raise fault(field, f"role {both[0]!r} is also in {other}: give each role one part in a step")
@@ -303,6 +324,10 @@ class MeetingType(_Strict):
     # asked only when they answer for one of the plan's actions.
     goal_progress: Annotated[tuple[StrictStr, ...], AfterValidator(_roles(coordinator=False, non_empty=False))] | None = None
     proposals: Proposals | None = None
+    # Preparation questions whose answers become proposed points for the
+    # meeting's agenda ("what do you want to talk about"): the coordinator
+    # accepts or leaves out each, and everyone sees the accepted points.
+    agenda_from: tuple[Id, ...] = ()
 
     @field_validator("steps")
     @classmethod
@@ -336,6 +361,14 @@ class MeetingType(_Strict):
         for i, question in enumerate(self.questions):
             if stray := [r for r in question.roles if r not in self.participants]:
                 raise fault(f"questions[{i}].roles", self._not_invited(stray[0]))
+        kinds = {q.id: q.kind for q in self.questions}
+        for question_id in self.agenda_from:
+            if question_id not in kinds:
+                raise fault("agenda_from", f"no question {question_id!r} in this meeting type")
+            if kinds[question_id] != "text":
+                raise fault("agenda_from", f"question {question_id!r} is not of kind 'text': only written answers become agenda points")
+        if len(set(self.agenda_from)) != len(self.agenda_from):
+            raise fault("agenda_from", "a question is listed twice")
         if self.professionals_only:
             if family := [r for r in self.participants if r != "professional"]:
                 raise fault("participants", f"a professionals-only meeting cannot invite {family[0]!r}")
@@ -468,11 +501,15 @@ class MeetingModel(_Strict):
             for key in ("name", "purpose", "inform_family", "on_request_note"):
                 if (value := getattr(meeting_type, key)) is not None:
                     yield table, f"{prefix}.{key}", value
+            for j, occasion in enumerate(meeting_type.cadence.occasions):  # the cadence comes before the steps
+                yield (*table, "cadence", "occasions", j), f"{prefix}.cadence.occasions.{occasion.id}.name", occasion.name
             for j, step in enumerate(meeting_type.steps):
                 for key in ("title", "description"):
                     yield (*table, "steps", j), f"{prefix}.steps.{step.id}.{key}", getattr(step, key)
                 for n, prompt in enumerate(step.prompts):
                     yield (*table, "steps", j), f"{prefix}.steps.{step.id}.prompts.{n}", prompt
+                for role, note in step.role_notes.items():
+                    yield (*table, "steps", j, "role_notes"), f"{prefix}.steps.{step.id}.role_notes.{role}", note
             for j, question in enumerate(meeting_type.questions):
                 where, name = (*table, "questions", j), f"{prefix}.questions.{question.id}"
                 for key in ("text", "hint"):

@@ -18,11 +18,13 @@ async def test_demo_plays_the_journeys_and_prints_every_chat(capsys, tmp_path, m
     monkeypatch.chdir(tmp_path)  # the plan's PDF is written where the demo runs
     assert await run_demo() == 0
     out = capsys.readouterr().out
-    for person in ("Cia Lindqvist · sv", "Anna Sjöberg · da", "Lars · sv", "Aino Virtanen · fi", "Mette · da", "Jukka · fi"):
+    for person in ("Cia Lindqvist · sv", "Anna Sjöberg · da", "Lars · sv", "Aino Virtanen · fi", "Mette · da", "Jukka · fi",
+                   "Oliver · da"):
         assert person in out
     assert "Familjen A <Sjöberg & co>" in out  # typed HTML characters shown as typed
-    # QR codes per role, Anna's map and Cia's copy, the second case's QR codes, the feedback chart
-    assert out.count("[photo:") == 4 + 2 + 4 + 1
+    # QR codes per role (the systemic meeting's reflecting team too), Anna's map and Cia's copy,
+    # the second case's QR codes, the feedback chart, the Danish case's QR codes
+    assert out.count("[photo:") == 5 + 2 + 4 + 1 + 4
     assert "[sticker" in out
     # Preparation, each in their own language: Anna's question in Danish, Lars finishing in Swedish.
     assert "Spørgsmål 1 ud af 4" in out and "Tack! Nu är du klar med förberedelserna." in out
@@ -49,6 +51,12 @@ async def test_demo_plays_the_journeys_and_prints_every_chat(capsys, tmp_path, m
     # The next meeting: each reads it in their own language with a calendar file; Cia sees the answers.
     assert "[file: moede-" in anna and "[file: mote-" in out.split("── Lars")[1] and "[file: kokous-" in out.split("── Aino")[1]
     assert "Kommer: Anna Sjöberg" in cia and "Kan inte komma: Morfar Lars" in cia and "Torstaisin kello 15" in cia
+    # The Danish series: a status meeting and a talk with Oliver both ahead, and the cadence rules said plainly.
+    series = cia.split("Familie J")[-1]
+    assert "Samtal med barnet: senast hållet inte än; nästa" in series and "Statusmöte: senast hållet inte än; nästa" in series
+    assert "Nätverksmöte är 12 dagar försenat" in series
+    assert "Samtal med barnet inför uppföljningen efter tre månader: senast" in series
+    assert out.split("── Oliver")[1].count("[file: moede-") == 2  # each meeting with its own calendar file
 
 
 def cia_part(out: str) -> str:

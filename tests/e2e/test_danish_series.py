@@ -103,3 +103,26 @@ async def test_the_child_reads_the_talks_purpose_and_their_part_in_each_step_bef
     intro = await act(oliver, oliver.press("Start preparing ▶", message=notice), contains="How the meeting goes")
     assert "Talk with the child" in intro.text and "life at the place" in intro.text
     assert "1. Getting comfortable: you speak" in intro.text
+
+
+async def test_the_talk_with_the_child_comes_again_before_a_recorded_decision(emulator, bot):
+    from datetime import datetime
+
+    from bot.db.models import Case
+    from tests.auxil.people import STOCKHOLM
+
+    cia, (mette, oliver, soren) = await danish_case(emulator, bot, "Talk with the child")
+    await act(cia, cia.send_command("next"), contains="The next meeting about Familie J")
+    await act(cia, cia.press(button(cia, "📣 Send to 1")), contains="on its way")
+    board = await act(cia, cia.send_command("next"), contains="Not answered yet")
+    draft = await act(cia, cia.press("➕ Plan one more meeting", message=board), contains="Also planned")
+    assert "If a decision is coming in the case" in draft.text
+    await act(cia, cia.press("⚖️ Decision date", message=draft), contains="On what day is the decision to be made?")
+    decision = datetime.now(STOCKHOLM).date() + timedelta(days=40)
+    draft = await act(cia, cia.send_text(decision.isoformat()), contains="The model says: Talk with the child before")
+    assert "The model says: Talk with the child before the decision, by" in draft.text
+    assert "Talk with the child before the decision: due by" in draft.text  # in the series overview too
+    assert "⚖️ A decision is due on:" in draft.text
+    async with bot.sessionmaker() as session:
+        case = await session.scalar(select(Case))
+    assert case.decision_on == decision

@@ -1,5 +1,6 @@
 """The next meeting's suggested date, from each model's cadence."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -114,3 +115,36 @@ def test_the_series_overview_names_each_kind_and_what_is_due_or_overdue():
     assert msgids.count("{meeting}: last held {last}; next {next}") == 3  # moving-in talk, status, the talk with the child
     overdue = [p for m, p in texts if "overdue" in m]
     assert {p["meeting"].msgid: p["n"] for p in overdue} == {"Status meeting": 13, "Network meeting": 9}
+
+
+def test_the_talk_with_the_child_comes_again_before_a_decision_and_before_the_three_month_follow_up():
+    from datetime import date
+
+    from flows.cadence import Anchors, series_overview
+
+    talk = danish("bornesamtale")
+    first = held("bornesamtale", (2026, 10, 18))
+    placed = Anchors(placement=date(2026, 10, 17))
+    # Placed 17 October: the three-month follow-up is 13 weeks on; the talk is due by Friday 8 January, a week before.
+    s = suggest(talk, first, NOW, ZONE, placed)
+    assert local(s).date() == date(2027, 1, 8) and local(s).hour == 14
+    assert s.reason.msgid == "The model says: {meeting} {occasion}, by {due}." and s.overdue_days == 0
+    assert s.reason.params["occasion"].msgid == "before the three-month follow-up"
+    # A decision on Wednesday 9 December comes sooner: the talk is due by that day.
+    s = suggest(talk, first, NOW, ZONE, replace(placed, decision=date(2026, 12, 9)))
+    assert local(s).date() == date(2026, 12, 9) and s.reason.params["occasion"].msgid == "before the decision"
+    # A talk already in the three weeks before the decision meets it; the three-month one is next.
+    planned = first + held("bornesamtale", (2026, 12, 1))
+    s = suggest(talk, planned, NOW, ZONE, replace(placed, decision=date(2026, 12, 9)))
+    assert s.reason.params["occasion"].msgid == "before the three-month follow-up"
+    # A decision that has passed without a talk is said plainly, and the first possible day suggested.
+    s = suggest(talk, first, NOW, ZONE, Anchors(decision=date(2026, 11, 20)))
+    assert s.overdue_days == 3 and "overdue" in s.reason.msgid and local(s).date() == date(2026, 11, 24)
+    # Without the dates, nothing changes: the first talk's rule, and no later occasion.
+    assert "occasion" not in suggest(talk, first, NOW, ZONE).reason.params
+    # The series overview says which occasion is due, and which is overdue.
+    model = builtin_models()["danish_series"]
+    lines = series_overview(model, first, (), NOW, ZONE, Anchors(placement=date(2026, 10, 17), decision=date(2026, 11, 20)))
+    occasions = {line.params["occasion"].msgid: line for line in lines if "occasion" in line.params}
+    assert occasions["before the decision"].params["n"] == 3 and "⚠️" in occasions["before the decision"].msgid
+    assert occasions["before the three-month follow-up"].msgid == "{meeting} {occasion}: due by {due}."

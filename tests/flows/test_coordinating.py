@@ -11,10 +11,11 @@ def test_invite_gives_one_link_and_qr_per_role():
     chat = Chat(ctx(person=coordinator(), coordinated_cases=(case(),)))
     out = chat.command("invite")
     invites = [c for c in out.changes if isinstance(c, CreateInvite)]
-    assert sorted(c.role for c in invites) == sorted(("family", "child", "network", "professional"))
+    # The systemic meeting has a reflecting team too.
+    assert sorted(c.role for c in invites) == sorted(("family", "child", "network", "professional", "reflecting_team"))
     links = [r.qr_url for r in out.replies if r.qr_url]
-    assert len(links) == 4 and all(link.startswith("https://t.me/meet_bot?start=") for link in links)
-    assert len({c.token for c in invites}) == 4
+    assert len(links) == 5 and all(link.startswith("https://t.me/meet_bot?start=") for link in links)
+    assert len({c.token for c in invites}) == 5
     # Revoke buttons name the link by a hash prefix, never the token itself.
     actions = chat.actions()
     assert all(token_ref(c.token) in " ".join(actions) for c in invites)

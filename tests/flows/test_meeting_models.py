@@ -46,7 +46,8 @@ def test_the_five_builtin_models_load_in_their_order():
     assert tuple(MODELS) == BUILTIN_ORDER
     assert sorted(p.stem for p in BUILTIN_DIR.glob("*.toml")) == sorted(BUILTIN_ORDER)
     for model in MODELS.values():
-        assert set(model.roles) == set(ROLES)
+        # Every model has the four roles; the systemic meeting has a reflecting team too.
+        assert set(model.roles) == set(ROLES) - ({"reflecting_team"} if model.id != "systemic" else set())
         assert model.closing_advice and model.source
     assert MODELS.get("systemic") is MODELS["systemic"] and MODELS.get("nope") is None
     assert builtin_models() is MODELS  # loaded once
@@ -64,7 +65,13 @@ def test_systemic_meeting_has_the_seven_steps_of_the_guide():
     assert {"family", "professional"} <= set(tell.speakers) and "network" in tell.listeners
     assert "network" in reflect.speakers and {"family", "professional"} <= set(reflect.listeners)
     assert set(back.speakers) == set(tell.speakers)
-    assert set(together.speakers) >= set(ROLES)
+    assert set(together.speakers) >= set(ROLES) - {"reflecting_team"}
+    # The reflecting team listens while the family and their professionals speak (steps 2 and 4),
+    # reflects in step 3 while they listen, and is told how in each.
+    for step, part in ((tell, "listen"), (reflect, "speak"), (back, "listen"), (together, "listen")):
+        assert step.role_part("reflecting_team") == part, step.id
+    assert all("reflecting_team" in step.role_notes for step in (tell, reflect, back))
+    assert "reflecting_team" in mt.participants and mt.questions_for("reflecting_team")
     assert set(agree.records) == {"tasks", "plan"}
     assert "family" in felt.speakers and felt.records == ("feedback",)
     family = texts(mt.questions_for("family"))
@@ -143,8 +150,8 @@ def test_danish_series_has_the_seven_meeting_types_with_their_cadence():
     leaving = cadence["udskrivningssamtale"]
     assert (leaving.after_end_days_min, leaving.after_end_days_max) == (14, 28)
     # As needed: no cadence at all.
-    assert cadence["samarbejdsmode"].model_dump(exclude_none=True) == {}
-    assert cadence["visitationsmode"].model_dump(exclude_none=True) == {}
+    assert cadence["samarbejdsmode"].model_dump(exclude_defaults=True) == {}
+    assert cadence["visitationsmode"].model_dump(exclude_defaults=True) == {}
 
 
 def test_danish_series_meeting_types_are_faithful():
@@ -261,12 +268,12 @@ BROKEN = [
         id="bad-toml",
     ),
     pytest.param(
-        "systemic.toml", SYSTEMIC.replace('speakers = ["network", "coordinator"]', 'speakers = ["teacher", "coordinator"]'),
+        "systemic.toml", SYSTEMIC.replace('speakers = ["reflecting_team", "network", "coordinator"]', 'speakers = ["teacher", "network", "coordinator"]'),
         ["systemic.toml: meeting_types[0].steps[2].speakers: unknown role 'teacher'"], id="unknown-role",
     ),
     pytest.param(
         "systemic.toml", SYSTEMIC.replace('roles = ["child"]', 'roles = ["grandma"]', 1),
-        ["systemic.toml: meeting_types[0].questions[9].roles: unknown role 'grandma'"], id="unknown-question-role",
+        ["systemic.toml: meeting_types[0].questions[10].roles: unknown role 'grandma'"], id="unknown-question-role",
     ),
     pytest.param(
         "systemic.toml", without_steps(SYSTEMIC),
@@ -278,27 +285,27 @@ BROKEN = [
     ),
     pytest.param(
         "systemic.toml", SYSTEMIC.replace('  choices = ["🙂 Good", "😐 Okay", "🙁 Not so good"]\n', "", 1),
-        ["systemic.toml: meeting_types[0].questions[9].choices:", "needs choices"], id="choice-without-choices",
+        ["systemic.toml: meeting_types[0].questions[10].choices:", "needs choices"], id="choice-without-choices",
     ),
     pytest.param(
         "systemic.toml", SYSTEMIC.replace('choices = ["🙂 Good", "😐 Okay", "🙁 Not so good"]', 'choices = ["Yes"]', 1),
-        ["questions[9].choices", "2 to 8"], id="one-choice",
+        ["questions[10].choices", "2 to 8"], id="one-choice",
     ),
     pytest.param(
         "systemic.toml",
         SYSTEMIC.replace('kind = "text"\n  text = "Who do you like', 'kind = "text"\n  choices = ["a", "b"]\n  text = "Who do you like'),
-        ["questions[12].choices", "only questions of kind 'choice'"], id="choices-on-text",
+        ["questions[13].choices", "only questions of kind 'choice'"], id="choices-on-text",
     ),
     pytest.param(
         "systematic.toml", SYSTEMIC,
         ["systematic.toml: id: 'systemic' must equal the file name 'systematic'"], id="id-not-file-name",
     ),
     pytest.param(
-        "systemic.toml", SYSTEMIC.replace('participants = ["family", "child", "network", "professional"]', 'participants = ["family", "network", "professional"]'),
+        "systemic.toml", SYSTEMIC.replace('participants = ["family", "child", "network", "professional", "reflecting_team"]', 'participants = ["family", "network", "professional", "reflecting_team"]'),
         ["systemic.toml: meeting_types[0].steps[0].listeners: role 'child' is not invited"], id="role-not-invited",
     ),
     pytest.param(
-        "systemic.toml", SYSTEMIC.replace('roles = ["family", "child", "network", "professional"]', 'roles = ["family", "child", "network"]', 1),
+        "systemic.toml", SYSTEMIC.replace('roles = ["family", "child", "network", "professional", "reflecting_team"]', 'roles = ["family", "child", "network", "reflecting_team"]', 1),
         ["systemic.toml: meeting_types[0].participants: role 'professional' is not among the model's roles"], id="participant-not-a-role",
     ),
     pytest.param(
@@ -318,7 +325,7 @@ BROKEN = [
         ["systemic.toml: meeting_types[0].steps[5].title: text contains"], id="markup-in-text",
     ),
     pytest.param(
-        "systemic.toml", SYSTEMIC.replace('listeners = ["network"]', 'listeners = ["network", "family"]', 1),
+        "systemic.toml", SYSTEMIC.replace('listeners = ["network", "reflecting_team"]', 'listeners = ["network", "reflecting_team", "family"]', 1),
         ["meeting_types[0].steps[1].listeners: role 'family' is also in speakers"], id="two-parts-in-a-step",
     ),
     pytest.param(
@@ -343,14 +350,15 @@ BROKEN = [
         ["systemic.toml: translations.de: unknown language"], id="translation-language",
     ),
     pytest.param(
-        "systemic.toml", SYSTEMIC.replace('participants = ["family", "child", "network", "professional"]',
-                                          'participants = ["family", "child", "network", "professional"]\non_request = ["professional"]', 1),
+        "systemic.toml", SYSTEMIC.replace('participants = ["family", "child", "network", "professional", "reflecting_team"]',
+                                          'participants = ["family", "child", "network", "professional", "reflecting_team"]\non_request = ["professional"]', 1),
         ["systemic.toml: meeting_types[0].on_request_note: on_request and on_request_note go together"], id="on-request-without-note",
     ),
     pytest.param(
-        "systemic.toml", SYSTEMIC.replace('participants = ["family", "child", "network", "professional"]',
-                                          'participants = ["family", "child", "network", "professional"]\n'
-                                          'on_request = ["family", "child", "network", "professional"]\non_request_note = "Ask first"', 1),
+        "systemic.toml", SYSTEMIC.replace('participants = ["family", "child", "network", "professional", "reflecting_team"]',
+                                          'participants = ["family", "child", "network", "professional", "reflecting_team"]\n'
+                                          'on_request = ["family", "child", "network", "professional", "reflecting_team"]\n'
+                                          'on_request_note = "Ask first"', 1),
         ["systemic.toml: meeting_types[0].on_request: leave at least one role invited by default"],
         id="on-request-not-a-participant",
     ),
@@ -362,6 +370,37 @@ BROKEN = [
     pytest.param(
         "systemic.toml", SYSTEMIC + '\n[translations.sv]\n"Not in this model" = "Inte i modellen"\n',
         ["translations.sv: 'Not in this model' is not a text of this model"], id="translation-of-no-text",
+    ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC.replace('agenda_from = ["to_discuss"]', 'agenda_from = ["topics"]'),
+        ["systemic.toml: meeting_types[0].agenda_from: no question 'topics' in this meeting type"], id="agenda-from-unknown-question",
+    ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC.replace('agenda_from = ["to_discuss"]', 'agenda_from = ["child_how"]'),
+        ["systemic.toml: meeting_types[0].agenda_from: question 'child_how' is not of kind 'text'"], id="agenda-from-a-choice",
+    ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC.replace('  listeners = ["network", "reflecting_team"]\n  turns = "in_turn"\n  minutes = 15',
+                                          '  listeners = ["network"]\n  turns = "in_turn"\n  minutes = 15', 1),
+        ["systemic.toml: meeting_types[0].steps[1].role_notes.reflecting_team: the role has no part in this step"],
+        id="role-note-without-a-part",
+    ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC.replace('    reflecting_team = "Listen closely', '    grandma = "Listen closely', 1),
+        ["systemic.toml: meeting_types[0].steps[1].role_notes.grandma: the role has no part"], id="role-note-unknown-role",
+    ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC.replace("  follow_up_days = 42\n", '  follow_up_days = 42\n\n  [[meeting_types.cadence.occasions]]\n'
+                                          '  id = "decision"\n  name = "At a decision"\n  counts_from = "first_meeting"\n'
+                                          '  due_days = 0\n  opens_days = 14\n'),
+        ["systemic.toml: meeting_types[0].cadence.occasions[0].counts_from: Input should be 'placement' or 'decision'"],
+        id="occasion-counts-from-unknown",
+    ),
+    pytest.param(
+        "systemic.toml", SYSTEMIC.replace("  follow_up_days = 42\n", '  follow_up_days = 42\n' + (
+            '\n  [[meeting_types.cadence.occasions]]\n  id = "decision"\n  name = "At a decision"\n'
+            '  counts_from = "decision"\n  due_days = 0\n  opens_days = 14\n') * 2),
+        ["systemic.toml: meeting_types[0].cadence.occasions[1].id: id 'decision' is used twice"], id="occasion-twice",
     ),
     pytest.param(
         "systemic.toml", SYSTEMIC + '\n[translations.sv]\n"Systemic meeting" = "Systemiskt <möte>"\n',

@@ -248,3 +248,23 @@ def test_closing_a_case_takes_every_announced_meeting_of_the_series_out_of_the_c
     assert [r.calendar.uid for r in kim] == ["ref-talk@meetbot", "ref-status@meetbot"]
     assert all(r.calendar.cancelled for r in kim)
     assert [r.calendar.uid for r in out.replies if r.chat_id == 200] == ["ref-status@meetbot"]
+
+
+def test_a_coming_decision_is_recorded_and_the_talk_with_the_child_is_planned_before_it():
+    from flows.outcome import RecordCaseDate
+
+    talked = MeetingView(1, "bornesamtale", NOW - timedelta(days=20), "Stedet", "ended")
+    c = danish_chat(history=(talked,))
+    out = c.command("next")
+    assert "next:edit:decision_on" in c.actions() and "If a decision is coming in the case" in repr(out.replies)
+    c.press("next:edit:type")
+    c.press("next:type:bornesamtale")
+    c.press("next:edit:decision_on")
+    decision = (NOW + timedelta(days=16)).date()
+    out = c.text(decision.strftime("%d.%m."))  # a day without a year is the next such day: a decision is coming
+    (change,) = out.changes
+    assert change == RecordCaseDate(7, "decision_on", decision)
+    shown = repr(out.replies)
+    assert "Noted: a decision is due on {day}." in shown and "The model says: {meeting} {occasion}, by {due}." in shown
+    suggested = datetime.fromisoformat(c.ctx.state.data["date"]).date()
+    assert suggested <= decision and (decision - suggested).days <= 2  # by the day, or the Friday before a weekend

@@ -241,3 +241,17 @@ def test_without_goals_the_question_is_not_asked():
     chat.press("task:own:4")
     out = chat.press("task:owners")
     assert "By when?" in text_of(out)
+
+
+def test_the_roles_offered_are_the_models_own():
+    chat = invite_chat()  # the systemic meeting: a reflecting team member can be added too
+    chat.command("invite")
+    chat.press("offline:add")
+    chat.text("Tove")
+    assert "offline:role:reflecting_team" in chat.actions()
+    chat = Chat(replace(invite_chat().ctx, coordinated_cases=(case(model_id="startup"),)))
+    chat.command("invite")
+    chat.press("offline:add")
+    chat.text("Tove")
+    assert "offline:role:reflecting_team" not in chat.actions() and "offline:role:professional" in chat.actions()
+    assert chat.press("offline:role:reflecting_team").changes == () and chat.ctx.state.step == "role"

@@ -211,3 +211,24 @@ def test_the_start_up_meeting_agrees_how_often_to_follow_up():
     out = chat.press("meeting:freqset:6")
     assert out.changes[0].progress["follow_up_weeks"] == 6
     assert "🔁 Agreed: we follow up every {n} week." in repr(out.replies)
+
+
+def test_a_reflecting_team_member_listens_in_steps_2_and_4_and_reflects_first_in_step_3():
+    tove = Attendee(6, 600, "Tove", "reflecting_team")
+    chat = run_chat(people=(*PEOPLE, tove), present=[2, 4, 5, 6], absent_reason="Kim is at school")
+    chat.command("meeting")
+    chat.press("meeting:start")
+    assert "time to listen" in chat.said_to(600)
+    chat.press("meeting:next")  # 2: the family's thoughts
+    assert "time to listen" in chat.said_to(600) and "Keep your thoughts for the next part" in chat.said_to(600)
+    assert "Keep your thoughts" not in chat.said_to(400)  # the network hears only its own part
+    chat.press("meeting:next")  # 3: what the others heard: the reflecting team speaks first
+    assert "It is your turn to speak now" in chat.said_to(600)
+    assert "offer your thoughts as possibilities" in chat.said_to(600)
+    assert "time to listen" in chat.said_to(200)
+    assert "one at a time" in chat.said_to(400)  # Lars, of the network, comes after the team
+    out = chat.press("meeting:speaker")
+    assert [r.chat_id for r in out.replies if r.chat_id] == [400]
+    chat.press("meeting:next")  # 4: back to the family
+    assert "What they choose to pick up matters more" in chat.said_to(600)
+    assert "It is your turn to speak now" in chat.said_to(200)
