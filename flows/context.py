@@ -46,13 +46,22 @@ class CaseView:
     model_id: str
     timezone: str
     status: str
-    coordinator_id: int
+    coordinator_id: int | None  # the lead coordinator; None once the last one was removed
     meetings: tuple[MeetingView, ...] = ()
     participants: tuple[tuple[str, str], ...] = ()  # (name, role)
     participant_chats: tuple[int, ...] = ()  # where to tell them (closing the case)
     offline: tuple["Attendee", ...] = ()  # the people without Telegram (flows.offline), for the coordinator's cases
     placed_on: date | None = None  # recorded by the coordinator: what a cadence may count from
     moved_out_on: date | None = None
+    # Everyone with coordinator rights to the case, the lead (coordinator_id) first: (person id, name).
+    # Left empty, the lead alone.
+    coordinators: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def coordinator_ids(self) -> tuple[int, ...]:
+        if self.coordinators:
+            return tuple(pid for pid, _name in self.coordinators)
+        return (self.coordinator_id,) if self.coordinator_id is not None else ()
 
 
 @dataclass(frozen=True)
@@ -339,6 +348,39 @@ class FeedbackResults:
 
 
 @dataclass(frozen=True)
+class AuditLine:
+    """One line of a case's trail, with whatever it names already resolved:
+    people by name (None: since erased), meetings by their time; never what anyone wrote."""
+
+    at: datetime
+    action: str
+    who: str | None  # the actor's name; None: someone since erased, or nobody (`by`)
+    by: str = "person"  # person | operator | retention
+    role: str | None = None
+    meeting_at: datetime | None = None  # the meeting it is about, if it still exists
+    other: str | None = None  # the other person it names (a handover's new coordinator), if still there
+    count: int | None = None  # people announced to, owners of a task, ...
+    response: str | None = None  # an answer to an invitation: yes | no | other
+
+
+@dataclass(frozen=True)
+class AuditTrail:
+    """A coordinator's view of their case's audit trail, oldest first."""
+
+    case: CaseView
+    lines: tuple[AuditLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class Colleague:
+    """A coordinator a case can be handed over to, or shared with."""
+
+    person_id: int
+    name: str
+    chat_id: int
+
+
+@dataclass(frozen=True)
 class Config:
     default_timezone: str = "Europe/Stockholm"
     invite_ttl: timedelta = timedelta(days=14)
@@ -374,6 +416,8 @@ class Context:
     feedback_results: FeedbackResults | None = None  # a coordinator's /feedback
     plan: PlanSnapshot | None = None  # for /plan and the buttons on a plan
     consent: ConsentContext | None = None  # for the buttons on a consent request
+    audit_trail: AuditTrail | None = None  # for /audit: the trail of the case it is about
+    colleagues: tuple[Colleague, ...] = ()  # for /handover: every coordinator with rights now
 
     def case(self, case_id: int) -> CaseView | None:
         return next((c for c in self.coordinated_cases if c.id == case_id), None)

@@ -906,7 +906,7 @@ def show(ctx: Context) -> Outcome:
             return choose_case(FLOW, _("Which case's plan do you want to see?"),
                                [c for c in ctx.coordinated_cases if c.status == "open"])
         return outcome(IDLE, reply(_("There is no plan yet. It is made at the end of a meeting.")))
-    coordinator = ctx.person.is_coordinator and plan.case.coordinator_id == ctx.person.id
+    coordinator = ctx.person.is_coordinator and ctx.case(plan.case.id) is not None  # any of the case's coordinators
     parts = plan_parts(plan)
     if coordinator:
         parts += agreement_parts(plan)
@@ -942,7 +942,7 @@ def _on_shown_button(ctx: Context, action: list[str]) -> Outcome | None:
     plan = ctx.plan
     if ctx.state.step == "case" and len(action) == 2 and action[0] == "case":
         return show(ctx) if plan is not None and str(plan.case.id) == action[1] else None
-    if plan is None or ctx.person is None or plan.case.coordinator_id != ctx.person.id:
+    if plan is None or ctx.person is None or not ctx.person.is_coordinator or ctx.case(plan.case.id) is None:
         return None
     if action == ["amend"]:
         return amend_start(ctx)
