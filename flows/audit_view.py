@@ -113,12 +113,12 @@ def line_text(zone: str, line: AuditLine) -> T:
     label = LABELS.get(line.action)
     what = T(label.msgid, {
         "role": T(ROLE_NAMES[line.role]) if line.role in ROLE_NAMES else _("participant"),
-        "meeting": Moment(line.meeting_at, zone) if line.meeting_at else _("(a meeting since removed)"),
+        "meeting": Moment(line.meeting_at, zone, "stamp") if line.meeting_at else _("(a meeting since removed)"),
         "other": line.other if line.other is not None else _("someone since erased"),
         "response": RESPONSES.get(line.response, _("answered")),
     }) if label else _("made a change")
     # Translators: one line of a case's trail: when, who, what they did.
-    return _("{when} · <b>{who}</b> {what}", when=Moment(line.at, zone), who=who, what=what)
+    return _("{when} · <b>{who}</b> {what}", when=Moment(line.at, zone, "stamp"), who=who, what=what)
 
 
 def on_button(ctx: Context, action: list[str], message_id: int | None) -> Outcome | None:
