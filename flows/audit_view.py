@@ -24,7 +24,7 @@ LABELS = {
     "invited": _("made an invitation link ({role})"),
     "revoked_invite": _("revoked an invitation link ({role})"),
     "joined": _("joined the case ({role})"),
-    "erased_person": _("someone erased their data from the case"),
+    "erased_person": _("erased their data from the case"),
     "opened_preparation": _("opened the preparation for the meeting on {meeting}"),
     "viewed_digest": _("viewed what people shared for the meeting on {meeting}"),
     "nudged": _("reminded those who have not prepared for the meeting on {meeting}"),
@@ -108,6 +108,8 @@ def line_text(zone: str, line: AuditLine) -> T:
         who = _("the operator")
     elif line.by == "retention":
         who = _("retention")
+    elif line.action == "erased_person":
+        who = _("a participant")  # the trail keeps that someone erased their data, never who
     else:
         who = line.who if line.who is not None else _("someone since erased")
     label = LABELS.get(line.action)
