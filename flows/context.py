@@ -9,6 +9,16 @@ from typing import Callable
 from flows.outcome import IDLE, State
 
 
+class CoordinatorsTold:
+    """A view whose case's coordinators are told something: the lead (`coordinator_chat_id`)
+    and every other coordinator of the case (`other_coordinator_chats`)."""
+
+    @property
+    def coordinator_chats(self) -> tuple[int, ...]:
+        lead = (self.coordinator_chat_id,) if self.coordinator_chat_id else ()
+        return lead + tuple(chat for chat in self.other_coordinator_chats if chat not in lead)
+
+
 @dataclass(frozen=True)
 class MeetingView:
     id: int
@@ -65,7 +75,7 @@ class CaseView:
 
 
 @dataclass(frozen=True)
-class InviteView:
+class InviteView(CoordinatorsTold):
     """An invite the event refers to, with why it can or cannot be used."""
 
     id: int
@@ -77,6 +87,7 @@ class InviteView:
     coordinator_id: int | None = None
     coordinator_chat_id: int | None = None
     expires_at: datetime | None = None
+    other_coordinator_chats: tuple[int, ...] = ()  # the case's other coordinators, told too
 
 
 @dataclass(frozen=True)
@@ -156,7 +167,7 @@ class Attendee:
 
 
 @dataclass(frozen=True)
-class TaskView:
+class TaskView(CoordinatorsTold):
     ref: str
     case_id: int
     pseudonym: str
@@ -168,6 +179,7 @@ class TaskView:
     coordinator_chat_id: int | None = None
     done_by: frozenset[int] = frozenset()  # the owners who said their part is done
     owner_chats: tuple[tuple[int, int], ...] = ()  # (person id, chat id): to ask the others
+    other_coordinator_chats: tuple[int, ...] = ()  # the case's other coordinators, told too
 
     def owned_by(self, person_id: int) -> bool:
         return any(owner == person_id for owner, _name, _accepted in self.owners)
@@ -207,17 +219,18 @@ class ConsentView:
 
 
 @dataclass(frozen=True)
-class ConsentContext:
+class ConsentContext(CoordinatorsTold):
     """What a consent button needs: the case, its people (with their organisations) and the answers so far."""
 
     case: CaseView
     people: tuple[Attendee, ...]
     consents: tuple[ConsentView, ...] = ()
     coordinator_chat_id: int | None = None
+    other_coordinator_chats: tuple[int, ...] = ()  # the case's other coordinators, told too
 
 
 @dataclass(frozen=True)
-class PlanSnapshot:
+class PlanSnapshot(CoordinatorsTold):
     """One version of a case's plan, with everything it names resolved:
     what /plan shows, the PDF draws, and agreement is asked about."""
 
@@ -239,6 +252,7 @@ class PlanSnapshot:
     latest: bool = True  # no newer version exists
     information_consent: bool = False  # the model asks the guardians to consent to exchanging information
     consents: tuple[ConsentView, ...] = ()
+    other_coordinator_chats: tuple[int, ...] = ()  # the case's other coordinators, told too
 
     def person(self, person_id: int | None) -> Attendee | None:
         return next((p for p in self.people if p.person_id == person_id), None)
@@ -254,7 +268,7 @@ class PlanSnapshot:
 
 
 @dataclass(frozen=True)
-class MeetingRun:
+class MeetingRun(CoordinatorsTold):
     """A meeting as the agenda runner sees it. `progress` is the stored JSON:
     present (person ids), absent_reason, step, speaker, paused, family_ready."""
 
@@ -268,6 +282,7 @@ class MeetingRun:
     views: tuple[PlanViewEntry, ...] = ()  # the views noted at this meeting
     consents: tuple[ConsentView, ...] = ()  # the guardians' answers on exchanging information
     coming: tuple[MeetingView, ...] = ()  # the case's other planned meetings still ahead, soonest first
+    other_coordinator_chats: tuple[int, ...] = ()  # the case's other coordinators, told too
 
 
 @dataclass(frozen=True)
@@ -300,17 +315,18 @@ class NextMeetingPlan:
 
 
 @dataclass(frozen=True)
-class InvitationView:
+class InvitationView(CoordinatorsTold):
     """A person's invitation to an announced meeting (for the reply buttons)."""
 
     case: CaseView
     meeting: MeetingView
     response: str | None
     coordinator_chat_id: int | None
+    other_coordinator_chats: tuple[int, ...] = ()  # the case's other coordinators, told too
 
 
 @dataclass(frozen=True)
-class FeedbackOpening:
+class FeedbackOpening(CoordinatorsTold):
     """A meeting one person may tell about (or is refused, and why)."""
 
     meeting: MeetingView
@@ -326,6 +342,7 @@ class FeedbackOpening:
     submitted: bool = False
     previous: dict = field(default_factory=dict)  # their scores at the case's meeting before, for the alert
     coordinator_chat_id: int | None = None
+    other_coordinator_chats: tuple[int, ...] = ()  # the case's other coordinators, told too
 
 
 @dataclass(frozen=True)

@@ -203,15 +203,15 @@ def joined(ctx: Context) -> Outcome:
         ),
         language=ctx.state.language,
     )
-    notice = reply(
+    notices = [reply(
         _("{name} has joined <b>{case}</b> as {role}.", name=name, case=invite.pseudonym, role=role_name(invite.role)),
-        chat_id=invite.coordinator_chat_id,
+        chat_id=chat,
         priority=1,
         stamp_buttons=False,
-    )
+    ) for chat in invite.coordinator_chats]  # each of the case's coordinators
     return outcome(
         IDLE,
         welcome,
-        notice,
+        *notices,
         changes=[JoinCase(invite.id, invite.case_id, invite.role, name, ctx.state.language)],
     )

@@ -41,6 +41,11 @@ async def case_coordinators(session: AsyncSession, case: Case) -> list[Person]:
     return (await coordinators_of(session, [case.id]))[case.id]
 
 
+async def other_coordinator_chats(session: AsyncSession, case: Case) -> tuple[int, ...]:
+    """The chats of a case's coordinators beside its lead: told what the lead is told about the case."""
+    return tuple(p.chat_id for p in await case_coordinators(session, case) if p.id != case.coordinator_id)
+
+
 async def add_coordinator(session: AsyncSession, case: Case, person_id: int, now: datetime) -> bool:
     """Give someone coordinator rights to a case; False if they had them. An orphaned case gets them as its lead."""
     already = await session.scalar(select(CaseCoordinator.id).where(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Case, Conversation, Invite, Meeting, Participant, Person
 from bot.i18n import resolve_locale
 from bot.audit_trail import case_lines
-from bot.storage.case_coordinators import coordinated_by, coordinators_of
+from bot.storage.case_coordinators import coordinated_by, coordinators_of, other_coordinator_chats
 from bot.storage.announcing import load_invitation, load_next_plan, meeting_view
 from bot.storage.feedback import load_openings, load_results
 from bot.storage.offline import offline_attendees
@@ -351,7 +351,7 @@ async def _invite(session: AsyncSession, event: Event, state: State, now: dateti
     if invite is None:
         return None
     case = await session.get(Case, invite.case_id) if invite.case_id else None
-    coordinator = await session.get(Person, case.coordinator_id) if case else None
+    coordinator = await session.get(Person, case.coordinator_id) if case and case.coordinator_id else None
     if invite.revoked_at is not None or (case is not None and case.status != "open"):
         status = "revoked"
     elif invite.kind == "coordinator" and invite.used_at is not None:
@@ -370,4 +370,5 @@ async def _invite(session: AsyncSession, event: Event, state: State, now: dateti
         coordinator_id=case.coordinator_id if case else None,
         coordinator_chat_id=coordinator.chat_id if coordinator else None,
         expires_at=invite.expires_at,
+        other_coordinator_chats=await other_coordinator_chats(session, case) if case else (),
     )

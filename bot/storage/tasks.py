@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.case_coordinators import coordinated_by
+from bot.storage.case_coordinators import coordinated_by, other_coordinator_chats
 from bot.db.models import Case, OfflineMember, OfflineTaskOwner, Person, Task, TaskOwner
 from bot.storage.sealing import Sealer
 from flows.context import TaskView
@@ -33,7 +33,8 @@ async def task_views(session: AsyncSession, tasks: list[Task], sealer: Sealer) -
                               coordinator.chat_id if coordinator else None,
                               done_by=frozenset(p.id for o, p in owners if o.done_at is not None)
                               | frozenset(attendee_id(m.id) for o, m in offline if o.done_at is not None),
-                              owner_chats=tuple((p.id, p.chat_id) for _o, p in owners)))
+                              owner_chats=tuple((p.id, p.chat_id) for _o, p in owners),
+                              other_coordinator_chats=await other_coordinator_chats(session, case)))
     return tuple(views)
 
 

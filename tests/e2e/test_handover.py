@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.cli import EXIT_FAILED
 from bot.db.models import Answer, Case, CaseCoordinator, Person
-from tests.auxil.people import act, make_coordinator
+from tests.auxil.people import act, invite_links, join, make_coordinator
 from tests.auxil.running import env_for
 from tests.bot.test_startup import meetbot
 from tests.e2e.test_preparation import case_with, start_preparing
@@ -87,6 +87,11 @@ async def test_a_second_coordinator_works_beside_the_first(emulator, bot):
     assert await coordinators_of_the_case(bot) == ("Cia", ["Cia", "Eva"])
     for coordinator in (cia, eva):
         await act(coordinator, coordinator.send_command("prep"), contains="Preparation for")
+    # Both hear what happens in the case: Eva's invite link, and Cia is told of the newcomer too.
+    kim = emulator.user(7, "Kim")
+    await join(kim, (await invite_links(eva))["network member"])
+    for coordinator in (cia, eva):
+        await coordinator.wait_for(lambda m: "Kim has joined Family A as network member" in m.text, timeout=10)
     trail = await act(eva, eva.send_command("audit"), contains="What has happened in Family A")
     assert "Cia added Eva as a coordinator of the case" in trail.text
     # Anna is not a coordinator: she is refused the trail and the handover; a forged press changes nothing.

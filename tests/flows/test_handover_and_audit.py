@@ -13,7 +13,7 @@ CIA, DAN, EVA = Colleague(1, "Cia", 900), Colleague(2, "Dan", 901), Colleague(3,
 
 
 def family_case(**overrides):
-    return case(coordinators=((1, "Cia"),), participant_chats=(500, 501), **overrides)
+    return case(**{"coordinators": ((1, "Cia"),), "participant_chats": (500, 501), **overrides})
 
 
 def test_handing_over_asks_whom_confirms_and_tells_everyone():
@@ -140,3 +140,30 @@ def test_audit_is_refused_to_everyone_else():
     assert chat.actions() == ["audit:case:7", "audit:case:8"]
     forged = chat.press("audit:case:99")
     assert forged.replies == () and forged.toast.msgid == "This button does not work here."
+
+
+def test_every_coordinator_of_the_case_hears_what_its_lead_hears():
+    from flows import plan as plan_flow
+    from flows.context import PlanSnapshot
+    from flows.text import T
+    from tests.auxil.flowctx import invite
+
+    # Someone joins: the lead (900) and the coordinator beside them (901) are told.
+    chat = Chat(ctx(invite=invite(other_coordinator_chats=(901,))))
+    chat.command("start", "sometoken1234567890")
+    chat.press("join:agree")
+    chat.press("join:name:telegram")
+    out = chat.press("join:role:yes")
+    assert sorted(r.chat_id for r in out.replies if r.chat_id) == [900, 901]
+
+    # The plan: the lead sends it and sees it in their own reply; the one beside them gets a copy.
+    shared = family_case(coordinators=((1, "Cia"), (2, "Dan")))
+    plan = PlanSnapshot(ref="planref", number=1, case=shared, created_at=NOW, content={}, people=(),
+                        coordinator_chat_id=900, other_coordinator_chats=(901,))
+    copies = [r for r in plan_flow.sent_to_everyone(ctx(person=coordinator(), chat_id=900), plan, T("Here is the plan"))
+              if r.chat_id in (900, 901)]
+    assert [r.chat_id for r in copies] == [901] and copies[0].document.ref == "planref"
+    # Sent by the one beside the lead, the lead gets the copy.
+    copies = [r for r in plan_flow.sent_to_everyone(ctx(person=coordinator(id=2), chat_id=901), plan, T("Here is the plan"))
+              if r.chat_id in (900, 901)]
+    assert [r.chat_id for r in copies] == [900]
