@@ -10,29 +10,37 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, CaseCoordinator, Person
 
 
 def coordinated_by(person_id: int):
-    """The ids of the cases this person coordinates (a subquery)."""
-    return select(CaseCoordinator.case_id).where(CaseCoordinator.person_id == person_id)
+    """The ids of the cases this person coordinates (a subquery): those they lead, and those they are in beside the lead."""
+    return union(select(CaseCoordinator.case_id).where(CaseCoordinator.person_id == person_id),
+                 select(Case.id).where(Case.coordinator_id == person_id))
 
 
 async def coordinators_of(session: AsyncSession, case_ids: Collection[int]) -> dict[int, list[Person]]:
-    """Each case's coordinators with rights now, the lead first, then in the order they were added."""
+    """Each case's coordinators with rights now, the lead first, then in the order they were added.
+    The lead counts whether or not the table has their row (case creation and the migration write it)."""
     found: dict[int, list[Person]] = {case_id: [] for case_id in case_ids}
     if not found:
         return found
+    leads = (await session.execute(
+        select(Case.id, Person).join(Person, Person.id == Case.coordinator_id)
+        .where(Case.id.in_(found), Person.is_coordinator.is_(True)))).all()
+    for case_id, person in leads:
+        found[case_id].append(person)
     rows = (await session.execute(
-        select(CaseCoordinator.case_id, Person, Case.coordinator_id)
-        .join(Person, Person.id == CaseCoordinator.person_id).join(Case, Case.id == CaseCoordinator.case_id)
+        select(CaseCoordinator.case_id, Person)
+        .join(Person, Person.id == CaseCoordinator.person_id)
         .where(CaseCoordinator.case_id.in_(found), Person.is_coordinator.is_(True))
         .order_by(CaseCoordinator.case_id, CaseCoordinator.id))).all()
-    for case_id, person, lead in rows:
-        found[case_id].insert(0, person) if person.id == lead else found[case_id].append(person)
+    for case_id, person in rows:
+        if all(p.id != person.id for p in found[case_id]):
+            found[case_id].append(person)
     return found
 
 
@@ -85,7 +93,7 @@ async def hand_over(session: AsyncSession, case: Case, from_id: int | None, to_i
 
 
 def orphaned():
-    """Open cases nobody has coordinator rights to any more."""
+    """Open cases nobody has coordinator rights to any more (no lead, and nobody beside)."""
     active = (select(CaseCoordinator.id).join(Person, Person.id == CaseCoordinator.person_id)
               .where(CaseCoordinator.case_id == Case.id, Person.is_coordinator.is_(True)))
-    return select(Case).where(Case.status == "open", ~exists(active)).order_by(Case.id)
+    return select(Case).where(Case.status == "open", Case.coordinator_id.is_(None), ~exists(active)).order_by(Case.id)
