@@ -90,8 +90,8 @@ def done(ctx: Context, case: CaseView, mode: str, colleague: Colleague) -> Outco
     new_lead = mode == "give" and case.coordinator_id in (me.id, None)
     if mode == "give":
         change = HandOverCase(case.id, colleague.person_id)
-        mine = _("Done: <b>{case}</b> is now {name}'s. Thank you for your work with the family.",
-                 case=case.pseudonym, name=colleague.name)
+        mine = _("Done: {name} is now a coordinator of <b>{case}</b> in your place. Thank you for your work "
+                 "with the family.", case=case.pseudonym, name=colleague.name)
         theirs = _("{name} has handed <b>{case}</b> over to you. Everything in it is yours now: its people, "
                    "preparations, tasks, plan and meetings. See it with /meetings.", name=me.name, case=case.pseudonym)
     else:
