@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import AuditEntry, Case, Meeting, Person
+from flows.context import AuditLine
 from flows.labels import ROLE_NAMES
 
 # What each action says, with {role}, {meeting}, {owners}, {invited}, {response}, {people} filled in.
@@ -46,6 +47,9 @@ ACTIONS = {
     "cancelled_meeting": "cancelled the meeting {meeting}",
     "answered_invitation": "answered the invitation to the meeting {meeting}: {response}",
     "closed_case": "closed the case",
+    "handed_over": "handed the case over to {other}",
+    "added_coordinator": "added {other} as a coordinator of the case",
+    "coordinator_removed": "removed the coordinator rights of {other}",
     "erased_case": "the case was erased, with {people} people in no other case",
     "purged": "retention erased {cases} closed case(s) and {people} people",
     # The family's proposals (flows.proposals): never the names, only that it happened.
@@ -82,10 +86,11 @@ def parse_since(value: str, now: datetime) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
-def describe(action: str, detail: dict, meetings: dict[int, datetime]) -> str:
+def describe(action: str, detail: dict, meetings: dict[int, datetime], people: dict[int, str] | None = None) -> str:
     detail = detail or {}
     meeting = meetings.get(detail.get("meeting")) if isinstance(detail.get("meeting"), int) else None
     values = {
+        "other": (people or {}).get(detail.get("person"), "someone since erased"),
         "role": ROLE_NAMES.get(detail.get("role"), "participant"),
         "meeting": f"on {meeting:%Y-%m-%d}" if meeting else "(since removed)",
         "owners": detail.get("owners", "?"), "invited": detail.get("invited", "?"),
@@ -94,6 +99,56 @@ def describe(action: str, detail: dict, meetings: dict[int, datetime]) -> str:
     }
     template = ACTIONS.get(action, action.replace("_", " "))
     return template.format(**{k: str(v) for k, v in values.items()})
+
+
+@dataclass
+class Resolved:
+    """What a list of entries names: people (actors and the people in their details), cases and meetings."""
+
+    people: dict[int, str]
+    cases: dict[int, str]
+    meetings: dict[int, datetime]
+
+
+async def resolve(session: AsyncSession, entries: list[AuditEntry]) -> Resolved:
+    named = {e.actor_id for e in entries if e.actor_id}
+    named |= {(e.detail or {}).get("person") for e in entries if isinstance((e.detail or {}).get("person"), int)}
+    people = dict((await session.execute(select(Person.id, Person.name).where(Person.id.in_(named)))).all())
+    cases = dict((await session.execute(select(Case.id, Case.pseudonym).where(
+        Case.id.in_({e.case_id for e in entries if e.case_id})))).all())
+    meeting_ids = {(e.detail or {}).get("meeting") for e in entries}
+    meetings = dict((await session.execute(select(Meeting.id, Meeting.starts_at).where(
+        Meeting.id.in_({m for m in meeting_ids if isinstance(m, int)})))).all())
+    return Resolved(people, cases, meetings)
+
+
+def actor_kind(entry: AuditEntry) -> str:
+    """Who did it when no person did: the operator (a command), or retention; else a person (maybe since erased)."""
+    # The operator's commands say so in the detail: an actor erased since leaves a NULL too.
+    if entry.actor_id is None and (entry.action in ("erased_case", "coordinator_invite")
+                                   or (entry.detail or {}).get("by") == "operator"):
+        return "operator"
+    if entry.actor_id is None and entry.action == "purged":
+        return "retention"
+    return "person"
+
+
+async def case_lines(session: AsyncSession, case_id: int) -> tuple[AuditLine, ...]:
+    """A case's trail as the bot shows it to its coordinators (flows.audit_view), oldest first."""
+    entries = list(await session.scalars(
+        select(AuditEntry).where(AuditEntry.case_id == case_id).order_by(AuditEntry.at, AuditEntry.id)))
+    found = await resolve(session, entries)
+    lines = []
+    for e in entries:
+        detail = e.detail or {}
+        number = next((detail[k] for k in ("invited", "owners", "people", "organisations") if isinstance(detail.get(k), int)), None)
+        lines.append(AuditLine(
+            at=e.at, action=e.action, who=found.people.get(e.actor_id) if e.actor_id else None, by=actor_kind(e),
+            role=detail.get("role") if isinstance(detail.get("role"), str) else None,
+            meeting_at=found.meetings.get(detail.get("meeting")) if isinstance(detail.get("meeting"), int) else None,
+            other=found.people.get(detail.get("person")) if isinstance(detail.get("person"), int) else None,
+            count=number, response=detail.get("response") if isinstance(detail.get("response"), str) else None))
+    return tuple(lines)
 
 
 async def trail(sessionmaker: async_sessionmaker, *, case: str | None = None, since: datetime | None = None) -> list[TrailLine]:
@@ -112,13 +167,8 @@ async def trail(sessionmaker: async_sessionmaker, *, case: str | None = None, si
         if since is not None:
             query = query.where(AuditEntry.at >= since)
         entries = list(await session.scalars(query))
-        people = dict((await session.execute(select(Person.id, Person.name).where(
-            Person.id.in_({e.actor_id for e in entries if e.actor_id})))).all())
-        cases = dict((await session.execute(select(Case.id, Case.pseudonym).where(
-            Case.id.in_({e.case_id for e in entries if e.case_id})))).all())
-        meeting_ids = {(e.detail or {}).get("meeting") for e in entries}
-        meetings = dict((await session.execute(select(Meeting.id, Meeting.starts_at).where(
-            Meeting.id.in_({m for m in meeting_ids if isinstance(m, int)})))).all())
+        found = await resolve(session, entries)
+    people, cases, meetings = found.people, found.cases, found.meetings
     lines = []
     for e in entries:
         if e.case_id:
@@ -127,11 +177,12 @@ async def trail(sessionmaker: async_sessionmaker, *, case: str | None = None, si
             where = f"case {(e.detail or {}).get('case', '?')}"
         else:
             where = ""
+        kind = actor_kind(e)
         if e.actor_id:
             who = people.get(e.actor_id, "someone since erased")
-        elif e.action in ("erased_case", "purged", "coordinator_invite"):
-            who = "the operator" if e.action != "purged" else "retention"
+        elif kind != "person":
+            who = "the operator" if kind == "operator" else "retention"
         else:
             who = "someone since erased"
-        lines.append(TrailLine(e.at, where, who, describe(e.action, e.detail, meetings)))
+        lines.append(TrailLine(e.at, where, who, describe(e.action, e.detail, meetings, people)))
     return lines

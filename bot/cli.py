@@ -356,6 +356,105 @@ def cmd_audit(settings: Settings, args) -> int:
     return 0
 
 
+def _with_database(settings: Settings, work):
+    """Run `work(sessionmaker)` against the existing (migrated) database."""
+    from bot.db.engine import make_engine, make_sessionmaker
+
+    _migrate_existing(settings)
+
+    async def run():
+        engine = make_engine(settings.database_url)
+        try:
+            return await work(make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _sealer(settings: Settings):
+    from bot.storage.sealing import Sealer
+
+    return Sealer.from_setting(settings.encryption_key.get_secret_value() if settings.encryption_key else None)
+
+
+def _print_orphans(orphans, heading: str) -> None:
+    if orphans:
+        print(heading)
+        for orphan in orphans:
+            print(f"  {orphan.render()}")
+        print("Hand each over with: meetbot handover --case ID --to WHO")
+
+
+def cmd_coordinators(settings: Settings, _args) -> int:
+    """Everyone who is or was a coordinator, and the open cases nobody coordinates any more."""
+    from bot.coordinators import list_coordinators, orphaned_cases
+
+    async def read(sessionmaker):
+        return await list_coordinators(sessionmaker), await orphaned_cases(sessionmaker)
+
+    people, orphans = _with_database(settings, read)
+    if not people:
+        print("There are no coordinators yet: make one with `meetbot coordinator-invite`.")
+    else:
+        print("   id  name  since  active or removed  cases")
+        for person in people:
+            print(person.render())
+    _print_orphans(orphans, "Open cases without a coordinator:")
+    return 0
+
+
+def cmd_coordinator_remove(settings: Settings, args) -> int:
+    """Takes away someone's coordinator rights; they are told in their language, their cases stay."""
+    from bot.coordinators import NotFound, remove_coordinator
+
+    _refuse_without_key(settings)  # the message to them goes through the outbox, sealed like every other
+    try:
+        name, chat_id, orphans = _with_database(settings, lambda sm: remove_coordinator(
+            sm, args.who, sealer=_sealer(settings), default_locale=settings.default_locale))
+    except NotFound as exc:
+        print(f"Not removed: {exc}.", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{name} is no longer a coordinator; they are told the next time the bot sends messages. "
+          "Their cases are kept.")
+    _take_back_menu(settings, chat_id)
+    _print_orphans(orphans, "These open cases have no coordinator now:")
+    return 0
+
+
+def _take_back_menu(settings: Settings, chat_id: int) -> None:
+    """Their chat shows everyone's menu again; if Telegram cannot be reached, the bot does it at its next start."""
+    if settings.token is None:
+        return
+    from telegram import Bot
+
+    from bot.commands import unregister_coordinator
+
+    async def take_back():
+        async with Bot(settings.token.get_secret_value(), base_url=settings.api_base_url) as bot:
+            await unregister_coordinator(bot, chat_id)
+
+    try:
+        asyncio.run(take_back())
+    except Exception:  # a menu is a convenience: the rights are gone either way
+        logging.getLogger("meetbot").info("the coordinator menu is taken back at the bot's next start")
+
+
+def cmd_handover(settings: Settings, args) -> int:
+    """Hands a case to a coordinator (from its lead, or an orphaned case), or adds one with --add."""
+    from bot.coordinators import NotFound, operator_handover
+
+    _refuse_without_key(settings)
+    try:
+        done = _with_database(settings, lambda sm: operator_handover(
+            sm, args.case, args.to, add=args.add, sealer=_sealer(settings), default_locale=settings.default_locale))
+    except NotFound as exc:
+        print(f"Not handed over: {exc}.", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Done: {done}. Everyone concerned is told; the trail records it.")
+    return 0
+
+
 def _migrate_existing(settings: Settings) -> None:
     """Migrate a database that exists; refuse (naming the path) to make a new SQLite file."""
     from bot.ops.status import missing_sqlite_file
@@ -385,6 +484,7 @@ def cmd_models(settings: Settings, args) -> int:
 COMMANDS = {
     "run": cmd_run, "worker": cmd_worker, "status": cmd_status, "audit": cmd_audit, "migrate": cmd_migrate, "coordinator-invite": cmd_coordinator_invite,
     "demo": cmd_demo, "purge": cmd_purge, "erase-case": cmd_erase_case, "models": cmd_models,
+    "coordinators": cmd_coordinators, "coordinator-remove": cmd_coordinator_remove, "handover": cmd_handover,
 }
 
 
@@ -413,6 +513,13 @@ def parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="who did what to a case, oldest first (names, never answers)")
     audit.add_argument("--case", help="a case id, or a pseudonym (every case called so)")
     audit.add_argument("--since", help="from a date (2026-11-01), a date and time, or a span back (7d, 12h)")
+    sub.add_parser("coordinators", help="list coordinators (since, active or removed, cases) and cases without one")
+    remove = sub.add_parser("coordinator-remove", help="take away a coordinator's rights (they are told; their cases stay)")
+    remove.add_argument("who", help="the coordinator's id or name, as `meetbot coordinators` lists them")
+    handover = sub.add_parser("handover", help="hand a case over to another coordinator (or add one with --add)")
+    handover.add_argument("--case", required=True, help="the case id (or its pseudonym, if only one case has it)")
+    handover.add_argument("--to", required=True, help="the coordinator's id or name")
+    handover.add_argument("--add", action="store_true", help="add them beside the case's coordinators instead")
     models = sub.add_parser("models", help="check and list the meeting models")
     models.add_argument("dirs", nargs="*", help="extra folders of model files to check")
     return parser

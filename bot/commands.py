@@ -46,6 +46,8 @@ COORDINATOR = (
     ("next", _("Plan and announce the next meeting")),
     ("feedback", _("How the meetings felt")),
     ("close", _("Close a case")),
+    ("audit", _("Who did what in a case")),
+    ("handover", _("Hand a case over, or add a coordinator")),
     ("help", _("What I can do")),
     ("language", _("Choose your language")),
     ("privacy", _("What is stored and who sees it")),
@@ -97,8 +99,22 @@ async def register_coordinator(bot: Bot, chat_id: int, language: str) -> None:
 
 
 async def register_all_coordinators(bot: Bot, sessionmaker, default_locale: str) -> None:
+    from bot.coordinators import removals
+
     async with sessionmaker() as session:
         people = list(await session.scalars(select(Person).where(Person.is_coordinator.is_(True))))
+        removed = list(await session.scalars(select(Person.chat_id).where(
+            Person.is_coordinator.is_(False), Person.id.in_(await removals(session)))))
     for person in people:
         language = resolve_locale(person.language, person.telegram_language, default_locale)
         await register_coordinator(bot, person.chat_id, language)
+    for chat_id in removed:  # in case `meetbot coordinator-remove` could not reach Telegram itself
+        await unregister_coordinator(bot, chat_id)
+
+
+async def unregister_coordinator(bot: Bot, chat_id: int) -> None:
+    """Someone no longer a coordinator sees everyone's menu again."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+    except Exception as exc:
+        log.warning("could not take back coordinator commands (%s: %s)", type(exc).__name__, exc)

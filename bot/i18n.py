@@ -87,13 +87,17 @@ def resolve_locale(chosen: str | None, telegram_code: str | None, default: str) 
 # "full" date joined to its "short" time reads like a form (no "kl."/"klo"),
 # and the Finnish full date has a nominative weekday that cannot stand inside
 # a sentence; a numeric Finnish date never needs inflection. `short_date` is
-# how people type a date (it is shown as an example of what to write).
+# how people type a date (it is shown as an example of what to write);
+# `stamp` is that date with the time, for a list of many (an audit trail).
 MOMENT_PATTERNS = {
-    "sv": {"date": "EEEE d MMMM y", "time": "HH.mm", "datetime": "{date} 'kl.' {time}", "short_date": "y-MM-dd"},
+    "sv": {"date": "EEEE d MMMM y", "time": "HH.mm", "datetime": "{date} 'kl.' {time}", "short_date": "y-MM-dd",
+           "stamp": "y-MM-dd HH.mm"},
     "da": {"date": "EEEE 'den' d. MMMM y", "time": "HH.mm", "datetime": "{date} 'kl.' {time}",
-           "short_date": "d.M.y"},
-    "fi": {"date": "EEE d.M.y", "time": "H.mm", "datetime": "{date} 'klo' {time}", "short_date": "d.M.y"},
-    "en": {"date": "EEEE, d MMMM y", "time": "HH:mm", "datetime": "{date}, {time}", "short_date": "dd/MM/y"},
+           "short_date": "d.M.y", "stamp": "d.M.y 'kl.' HH.mm"},
+    "fi": {"date": "EEE d.M.y", "time": "H.mm", "datetime": "{date} 'klo' {time}", "short_date": "d.M.y",
+           "stamp": "d.M.y 'klo' H.mm"},
+    "en": {"date": "EEEE, d MMMM y", "time": "HH:mm", "datetime": "{date}, {time}", "short_date": "dd/MM/y",
+           "stamp": "dd/MM/y HH:mm"},
 }
 
 

@@ -52,6 +52,7 @@ from bot.planner import (
     TASK_REMIND,
 )
 from bot.purge import purge_in
+from bot.storage.case_coordinators import case_coordinators
 from bot.storage.announcing import case_view, invited_ids, invitees, meeting_view
 from bot.storage.preparation import opens_at, previous_meeting, previous_plan
 from bot.storage.sealing import Sealer
@@ -243,11 +244,10 @@ class Scheduler:
             return 0
         (view,) = await task_views(session, [task], self.sealer)
         if job.kind == TASK_OVERDUE:
-            coordinator = await session.get(Person, case.coordinator_id) if case.coordinator_id else None
-            if coordinator is None:
-                return 0
-            self._enqueue(session, tasks.overdue_notice(view, coordinator.chat_id), coordinator, now)
-            return 1
+            coordinators = await case_coordinators(session, case)  # every coordinator of the case is told
+            for coordinator in coordinators:
+                self._enqueue(session, tasks.overdue_notice(view, coordinator.chat_id), coordinator, now)
+            return len(coordinators)
         # Only the owners whose part is not done yet.
         owners = list(await session.scalars(
             select(Person).join(TaskOwner, TaskOwner.person_id == Person.id)
@@ -258,12 +258,11 @@ class Scheduler:
         offline = list(await session.scalars(
             select(OfflineMember.name).join(OfflineTaskOwner, OfflineTaskOwner.member_id == OfflineMember.id)
             .where(OfflineTaskOwner.task_id == task.id, OfflineTaskOwner.done_at.is_(None)).order_by(OfflineTaskOwner.id)))
-        coordinator = await session.get(Person, case.coordinator_id) if offline and case.coordinator_id else None
-        if coordinator is not None:
+        coordinators = await case_coordinators(session, case) if offline else []
+        for coordinator in coordinators:
             message = tasks.reminder_for_offline(view, offline, coordinator.chat_id, today=job.kind == TASK_DUE)
             self._enqueue(session, message, coordinator, now)
-            return len(owners) + 1
-        return len(owners)
+        return len(owners) + len(coordinators)
 
     async def _meeting_reminder(self, session, job: Job, meeting, case, model, now: datetime) -> int:
         """Those invited to an announced meeting, except who said they cannot
@@ -299,16 +298,17 @@ class Scheduler:
         unreached = {chat for chat, status in rows if status in UNDELIVERED}
         pending -= unreached
         case = await session.get(Case, broadcast.case_id)
-        coordinator = await session.get(Person, case.coordinator_id) if case and case.coordinator_id else None
-        if not (unreached or pending) or coordinator is None:
+        coordinators = await case_coordinators(session, case) if case else []
+        if not (unreached or pending) or not coordinators:
             return 0
         names = dict((await session.execute(
             select(Person.chat_id, Person.name).where(Person.chat_id.in_(unreached | pending)))).all())
-        message = delivery_report.report(broadcast.kind, case.pseudonym,
-                                         sorted(names.get(c, "?") for c in unreached), sorted(names.get(c, "?") for c in pending),
-                                         coordinator.chat_id)
-        self._enqueue(session, message, coordinator, now)
-        return 1
+        for coordinator in coordinators:
+            message = delivery_report.report(broadcast.kind, case.pseudonym,
+                                             sorted(names.get(c, "?") for c in unreached), sorted(names.get(c, "?") for c in pending),
+                                             coordinator.chat_id)
+            self._enqueue(session, message, coordinator, now)
+        return len(coordinators)
 
     async def _step_timer(self, session, job: Job, meeting, case, model, now: datetime) -> int:
         """Tells the coordinator a step nears or passes its planned end, if the
@@ -317,8 +317,9 @@ class Scheduler:
         progress = (meeting.progress or {}) if meeting else {}
         if model is None or meeting.status != "running" or progress.get("step") != job.step or progress.get("paused"):
             return 0
+        # Only the lead: the one running the meeting on screen (a second coordinator sits beside them).
         coordinator = await session.get(Person, case.coordinator_id) if case.coordinator_id else None
-        if coordinator is None:
+        if coordinator is None or not coordinator.is_coordinator:
             return 0
         step = model.meeting_type(meeting.meeting_type).steps[job.step]
         self._enqueue(session, running.timer_notice(step, job.kind == STEP_NEAR_END, coordinator.chat_id), coordinator, now)

@@ -81,6 +81,10 @@ def help_text(ctx: Context) -> T:
 
 
 def show_help(ctx: Context) -> Outcome:
+    if ctx.person is not None and ctx.person.is_coordinator:
+        return outcome(ctx.state, reply(help_text(ctx), _(
+            "/audit – who did what in a case, and when\n"
+            "/handover – hand a case over to another coordinator, or add one beside you")))
     return outcome(ctx.state, reply(help_text(ctx)))
 
 

@@ -142,7 +142,7 @@ def replace_chat(r: Reply, chat_id: int | None) -> Reply:
 
 
 def _tell(here, text: T) -> list[Reply]:
-    return [reply(text, chat_id=here.coordinator_chat_id, stamp_buttons=False)] if here.coordinator_chat_id else []
+    return [reply(text, chat_id=chat, stamp_buttons=False) for chat in here.coordinator_chats]
 
 
 def withdraw_button(case_id: int) -> list[list[Button]]:

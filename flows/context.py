@@ -9,6 +9,16 @@ from typing import Callable
 from flows.outcome import IDLE, State
 
 
+class CoordinatorsTold:
+    """A view whose case's coordinators are told something: the lead (`coordinator_chat_id`)
+    and every other coordinator of the case (`other_coordinator_chats`)."""
+
+    @property
+    def coordinator_chats(self) -> tuple[int, ...]:
+        lead = (self.coordinator_chat_id,) if self.coordinator_chat_id else ()
+        return lead + tuple(chat for chat in self.other_coordinator_chats if chat not in lead)
+
+
 @dataclass(frozen=True)
 class MeetingView:
     id: int
@@ -46,7 +56,7 @@ class CaseView:
     model_id: str
     timezone: str
     status: str
-    coordinator_id: int
+    coordinator_id: int | None  # the lead coordinator; None once the last one was removed
     meetings: tuple[MeetingView, ...] = ()
     participants: tuple[tuple[str, str], ...] = ()  # (name, role)
     participant_chats: tuple[int, ...] = ()  # where to tell them (closing the case)
@@ -54,10 +64,19 @@ class CaseView:
     placed_on: date | None = None  # recorded by the coordinator: what a cadence may count from
     moved_out_on: date | None = None
     decision_on: date | None = None  # a coming decision: the talk with the child is due before it
+    # Everyone with coordinator rights to the case, the lead (coordinator_id) first: (person id, name).
+    # Left empty, the lead alone.
+    coordinators: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def coordinator_ids(self) -> tuple[int, ...]:
+        if self.coordinators:
+            return tuple(pid for pid, _name in self.coordinators)
+        return (self.coordinator_id,) if self.coordinator_id is not None else ()
 
 
 @dataclass(frozen=True)
-class InviteView:
+class InviteView(CoordinatorsTold):
     """An invite the event refers to, with why it can or cannot be used."""
 
     id: int
@@ -72,6 +91,7 @@ class InviteView:
     # The case's model and meetings: whether the family is asked for proposals when they join.
     model_id: str | None = None
     meetings: tuple[MeetingView, ...] = ()
+    other_coordinator_chats: tuple[int, ...] = ()  # the case's other coordinators, told too
 
 
 @dataclass(frozen=True)
@@ -167,7 +187,7 @@ class Attendee:
 
 
 @dataclass(frozen=True)
-class TaskView:
+class TaskView(CoordinatorsTold):
     ref: str
     case_id: int
     pseudonym: str
@@ -179,6 +199,7 @@ class TaskView:
     coordinator_chat_id: int | None = None
     done_by: frozenset[int] = frozenset()  # the owners who said their part is done
     owner_chats: tuple[tuple[int, int], ...] = ()  # (person id, chat id): to ask the others
+    other_coordinator_chats: tuple[int, ...] = ()  # the case's other coordinators, told too
 
     def owned_by(self, person_id: int) -> bool:
         return any(owner == person_id for owner, _name, _accepted in self.owners)
@@ -218,17 +239,18 @@ class ConsentView:
 
 
 @dataclass(frozen=True)
-class ConsentContext:
+class ConsentContext(CoordinatorsTold):
     """What a consent button needs: the case, its people (with their organisations) and the answers so far."""
 
     case: CaseView
     people: tuple[Attendee, ...]
     consents: tuple[ConsentView, ...] = ()
     coordinator_chat_id: int | None = None
+    other_coordinator_chats: tuple[int, ...] = ()  # the case's other coordinators, told too
 
 
 @dataclass(frozen=True)
-class PlanSnapshot:
+class PlanSnapshot(CoordinatorsTold):
     """One version of a case's plan, with everything it names resolved:
     what /plan shows, the PDF draws, and agreement is asked about."""
 
@@ -250,6 +272,7 @@ class PlanSnapshot:
     latest: bool = True  # no newer version exists
     information_consent: bool = False  # the model asks the guardians to consent to exchanging information
     consents: tuple[ConsentView, ...] = ()
+    other_coordinator_chats: tuple[int, ...] = ()  # the case's other coordinators, told too
 
     def person(self, person_id: int | None) -> Attendee | None:
         return next((p for p in self.people if p.person_id == person_id), None)
@@ -265,7 +288,7 @@ class PlanSnapshot:
 
 
 @dataclass(frozen=True)
-class MeetingRun:
+class MeetingRun(CoordinatorsTold):
     """A meeting as the agenda runner sees it. `progress` is the stored JSON:
     present (person ids), absent_reason, step, speaker, paused, family_ready."""
 
@@ -280,6 +303,7 @@ class MeetingRun:
     consents: tuple[ConsentView, ...] = ()  # the guardians' answers on exchanging information
     coming: tuple[MeetingView, ...] = ()  # the case's other planned meetings still ahead, soonest first
     agenda: tuple[str, ...] = ()  # the points for the meeting the coordinator accepted
+    other_coordinator_chats: tuple[int, ...] = ()  # the case's other coordinators, told too
 
 
 @dataclass(frozen=True)
@@ -312,17 +336,18 @@ class NextMeetingPlan:
 
 
 @dataclass(frozen=True)
-class InvitationView:
+class InvitationView(CoordinatorsTold):
     """A person's invitation to an announced meeting (for the reply buttons)."""
 
     case: CaseView
     meeting: MeetingView
     response: str | None
     coordinator_chat_id: int | None
+    other_coordinator_chats: tuple[int, ...] = ()  # the case's other coordinators, told too
 
 
 @dataclass(frozen=True)
-class FeedbackOpening:
+class FeedbackOpening(CoordinatorsTold):
     """A meeting one person may tell about (or is refused, and why)."""
 
     meeting: MeetingView
@@ -338,6 +363,7 @@ class FeedbackOpening:
     submitted: bool = False
     previous: dict = field(default_factory=dict)  # their scores at the case's meeting before, for the alert
     coordinator_chat_id: int | None = None
+    other_coordinator_chats: tuple[int, ...] = ()  # the case's other coordinators, told too
 
 
 @dataclass(frozen=True)
@@ -395,6 +421,39 @@ class ProposalList:
 
 
 @dataclass(frozen=True)
+class AuditLine:
+    """One line of a case's trail, with whatever it names already resolved:
+    people by name (None: since erased), meetings by their time; never what anyone wrote."""
+
+    at: datetime
+    action: str
+    who: str | None  # the actor's name; None: someone since erased, or nobody (`by`)
+    by: str = "person"  # person | operator | retention
+    role: str | None = None
+    meeting_at: datetime | None = None  # the meeting it is about, if it still exists
+    other: str | None = None  # the other person it names (a handover's new coordinator), if still there
+    count: int | None = None  # people announced to, owners of a task, ...
+    response: str | None = None  # an answer to an invitation: yes | no | other
+
+
+@dataclass(frozen=True)
+class AuditTrail:
+    """A coordinator's view of their case's audit trail, oldest first."""
+
+    case: CaseView
+    lines: tuple[AuditLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class Colleague:
+    """A coordinator a case can be handed over to, or shared with."""
+
+    person_id: int
+    name: str
+    chat_id: int
+
+
+@dataclass(frozen=True)
 class Config:
     default_timezone: str = "Europe/Stockholm"
     invite_ttl: timedelta = timedelta(days=14)
@@ -431,6 +490,8 @@ class Context:
     plan: PlanSnapshot | None = None  # for /plan and the buttons on a plan
     consent: ConsentContext | None = None  # for the buttons on a consent request
     proposals: ProposalList | None = None  # for /proposals, its buttons and /invite
+    audit_trail: AuditTrail | None = None  # for /audit: the trail of the case it is about
+    colleagues: tuple[Colleague, ...] = ()  # for /handover: every coordinator with rights now
 
     def case(self, case_id: int) -> CaseView | None:
         return next((c for c in self.coordinated_cases if c.id == case_id), None)

@@ -302,9 +302,7 @@ def ask_again(ctx: Context) -> Outcome:
 
 def _submit(ctx: Context, opening: FeedbackOpening) -> Outcome:
     thanks = reply(_("Thank you! Your answers have been sent to the coordinator. They help make the meetings better."))
-    notices = []
-    if opening.coordinator_chat_id:
-        notices.append(coordinator_notice(ctx, opening, ctx.person.name))
+    notices = [coordinator_notice(ctx, opening, ctx.person.name, chat) for chat in opening.coordinator_chats]
     return outcome(IDLE, thanks, *notices, changes=[SubmitFeedback(opening.meeting.id)])
 
 
@@ -325,7 +323,7 @@ def concerns(scores: dict, previous: dict, low: int, drop: int) -> list[T]:
     return lines
 
 
-def coordinator_notice(ctx: Context, opening: FeedbackOpening, name: str) -> Reply:
+def coordinator_notice(ctx: Context, opening: FeedbackOpening, name: str, chat_id: int) -> Reply:
     worrying = concerns(opening.scores, opening.previous, ctx.config.feedback_low, ctx.config.feedback_drop)
     header = dict(name=name, case=opening.pseudonym, date=_when(opening))
     if not worrying:
@@ -336,4 +334,4 @@ def coordinator_notice(ctx: Context, opening: FeedbackOpening, name: str) -> Rep
         if opening.comment:
             parts.append(_("<i>In their own words:</i> {comment}", comment=opening.comment))
         parts.append(_("/feedback shows all the results."))
-    return reply(*parts, chat_id=opening.coordinator_chat_id, stamp_buttons=False, priority=NOTICE)
+    return reply(*parts, chat_id=chat_id, stamp_buttons=False, priority=NOTICE)

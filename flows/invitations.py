@@ -156,7 +156,7 @@ def _noted(ctx: Context, response: str, note: str | None) -> Outcome:
         "other": _("Thank you. I have told the coordinator that another time would suit you better."),
     }[response]
     replies = [reply(thanks)]
-    if invitation.coordinator_chat_id:
+    if invitation.coordinator_chats:
         who = dict(name=ctx.person.name, case=case.pseudonym, when=when)
         told = {
             "yes": [_("✅ {name} is coming to the meeting about {case} on {when}.", **who)],
@@ -166,7 +166,7 @@ def _noted(ctx: Context, response: str, note: str | None) -> Outcome:
         if note:
             told.append(_("<i>{note}</i>", note=note))
         told.append(_("/next shows all the answers."))
-        replies.append(reply(*told, chat_id=invitation.coordinator_chat_id, stamp_buttons=False, priority=NOTICE))
+        replies += [reply(*told, chat_id=chat, stamp_buttons=False, priority=NOTICE) for chat in invitation.coordinator_chats]
     # The buttons stay, so the answer can be changed later.
     return outcome(IDLE, *replies, changes=[AnswerInvitation(meeting.id, response, note)], toast=_("Noted"), clear_buttons=False)
 

@@ -203,12 +203,12 @@ def joined(ctx: Context) -> Outcome:
         ),
         language=ctx.state.language,
     )
-    notice = reply(
+    notices = [reply(
         _("{name} has joined <b>{case}</b> as {role}.", name=name, case=invite.pseudonym, role=role_name(invite.role)),
-        chat_id=invite.coordinator_chat_id,
+        chat_id=chat,
         priority=1,
         stamp_buttons=False,
-    )
+    ) for chat in invite.coordinator_chats]  # each of the case's coordinators
     # The family decides who is invited: a guardian or the child is asked first, on its own.
     from flows.proposals import ask_at_joining
 
@@ -218,6 +218,6 @@ def joined(ctx: Context) -> Outcome:
         state,
         welcome,
         *((proposals,) if proposals else ()),
-        notice,
+        *notices,
         changes=[JoinCase(invite.id, invite.case_id, invite.role, name, ctx.state.language)],
     )

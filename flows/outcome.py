@@ -436,6 +436,23 @@ class SetTaskStatus:
     status: str  # done | cancelled
 
 
+@dataclass(frozen=True)
+class HandOverCase:
+    """A coordinator hands their part in a case to another coordinator: the new one
+    leads if they led, and they themselves no longer have rights to the case."""
+
+    case_id: int
+    to_id: int
+
+
+@dataclass(frozen=True)
+class AddCaseCoordinator:
+    """A coordinator gives another coordinator rights to the case beside them."""
+
+    case_id: int
+    person_id: int
+
+
 Change = (
     BecomeCoordinator | JoinCase | CreateCase | CreateInvite | RevokeInvite | SetLanguage | ErasePerson
     | SaveAnswer | SetAnswerVisibility | SetPrepProgress | OpenPreparation | Audit | NotePrepReminder
@@ -443,6 +460,7 @@ Change = (
     | AnnounceMeeting | MoveMeeting | CancelMeeting | RecordCaseDate | DecideAgendaPoint | AnswerInvitation | RecordBroadcast
     | AddPlanView | SetOrganisation | CreatePlanVersion | AnswerPlan | GiveConsent | SetTaskStatus
     | AddOfflineMember | RemoveOfflineMember | RecordPaperAnswer | AddProposal | SetProposalStatus
+    | HandOverCase | AddCaseCoordinator
 )
 
 

@@ -675,7 +675,7 @@ def new_version(ctx: Context, run: MeetingRun) -> tuple[PlanSnapshot, CreatePlan
         ref=ref, number=number, case=run.case, created_at=ctx.now, content=content, people=run.people,
         meeting=run.meeting, meeting_name=meeting_type.name, child_agrees=meeting_type.child_agrees,
         actions=(*carried, *run.tasks), views=run.views, coordinator_name=ctx.person.name if ctx.person else None,
-        coordinator_chat_id=run.coordinator_chat_id,
+        coordinator_chat_id=run.coordinator_chat_id, other_coordinator_chats=run.other_coordinator_chats,
     )
     return snapshot, CreatePlanVersion(run.case.id, run.meeting.id, ref, content)
 
@@ -697,6 +697,14 @@ def sent_to_everyone(ctx: Context, plan: PlanSnapshot, intro: T) -> list[Reply]:
         replies.append(reply(intro, *plan_parts(plan), *_your_part(plan, person, person.person_id in asked),
                              buttons=answer_buttons(plan.ref, person.person_id in asked), chat_id=person.chat_id,
                              stamp_buttons=False, priority=NOTICE, document=PlanPdf(plan.ref), protect_content=True))
+    # The case's other coordinators get their copy too; the one sending it sees it in their own reply.
+    copy = _("Here is the plan for {case}, as it was sent to everyone taking part. /plan shows who has agreed to it.",
+             case=plan.case.pseudonym)
+    sender_leads = ctx.person is not None and ctx.person.id == plan.case.coordinator_id
+    chats = plan.other_coordinator_chats if sender_leads else plan.coordinator_chats
+    replies += [reply(copy, *plan_parts(plan), chat_id=chat, stamp_buttons=False, priority=NOTICE,
+                      document=PlanPdf(plan.ref), protect_content=True)
+                for chat in chats if chat != ctx.chat_id]
     return replies
 
 
@@ -891,8 +899,7 @@ def respond(ctx: Context, action: str, ref: str) -> Outcome:
 
 
 def _tell_coordinator(plan: PlanSnapshot, text: T) -> list[Reply]:
-    return [reply(text, chat_id=plan.coordinator_chat_id, stamp_buttons=False, protect_content=True)] \
-        if plan.coordinator_chat_id else []
+    return [reply(text, chat_id=chat, stamp_buttons=False, protect_content=True) for chat in plan.coordinator_chats]
 
 
 class AnswerFlow:
@@ -937,7 +944,7 @@ def show(ctx: Context) -> Outcome:
             return choose_case(FLOW, _("Which case's plan do you want to see?"),
                                [c for c in ctx.coordinated_cases if c.status == "open"])
         return outcome(IDLE, reply(_("There is no plan yet. It is made at the end of a meeting.")))
-    coordinator = ctx.person.is_coordinator and plan.case.coordinator_id == ctx.person.id
+    coordinator = ctx.person.is_coordinator and ctx.case(plan.case.id) is not None  # any of the case's coordinators
     parts = plan_parts(plan)
     if coordinator:
         parts += agreement_parts(plan)
@@ -973,7 +980,7 @@ def _on_shown_button(ctx: Context, action: list[str]) -> Outcome | None:
     plan = ctx.plan
     if ctx.state.step == "case" and len(action) == 2 and action[0] == "case":
         return show(ctx) if plan is not None and str(plan.case.id) == action[1] else None
-    if plan is None or ctx.person is None or plan.case.coordinator_id != ctx.person.id:
+    if plan is None or ctx.person is None or not ctx.person.is_coordinator or ctx.case(plan.case.id) is None:
         return None
     if action == ["amend"]:
         return amend_start(ctx)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flows import (
+    audit_view,
     closing,
     common,
     consent,
@@ -17,6 +18,7 @@ from flows import (
     feedback,
     feedback_results,
     forgetting,
+    handover,
     invitations,
     joining,
     next_meeting,
@@ -41,6 +43,7 @@ FLOWS = {m.FLOW: m for m in (
     joining, setup, coordinating, forgetting, preparing, prep_overview, running, tasks, tasks.OwnerFlow, closing,
     feedback, feedback_results, next_meeting, invitations, common.LanguageFlow, plan, plan.AnswerFlow, offline,
     proposals, proposals.FamilyFlow,
+    audit_view, handover,
 )}
 
 
@@ -75,6 +78,8 @@ COMMANDS = {
     "feedback": _feedback,
     "plan": plan.show,
     "proposals": proposals.start,
+    "audit": audit_view.start,
+    "handover": handover.start,
 }
 
 

@@ -234,9 +234,7 @@ def ask_again(ctx: Context) -> Outcome:
 
 def _tell_coordinator(task: TaskView, text: T, buttons=()) -> list[Reply]:
     """What the coordinator hears (a case whose coordinator left has nobody to tell)."""
-    if not task.coordinator_chat_id:
-        return []
-    return [reply(text, buttons=buttons, chat_id=task.coordinator_chat_id, stamp_buttons=False)]
+    return [reply(text, buttons=buttons, chat_id=chat, stamp_buttons=False) for chat in task.coordinator_chats]
 
 
 def _refused(ctx: Context) -> Outcome:

@@ -16,7 +16,7 @@ class Moment:
 
     at: datetime  # aware, UTC
     timezone: str
-    style: str = "datetime"  # datetime | date | time | short_date (as people type it)
+    style: str = "datetime"  # datetime | date | time | short_date (as people type it) | stamp (short date and time)
 
 
 @dataclass(frozen=True)

@@ -89,8 +89,10 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(60))
-    # An erased coordinator leaves a closed case without one until it is purged;
-    # open cases must be handed over first (flows.forgetting).
+    # The lead coordinator: the one the family knows as theirs, named in the plan, and told
+    # what happens in the case. Everyone with coordinator rights to it, the lead too, is in
+    # `case_coordinators`. None when its last coordinator was removed (`meetbot handover`
+    # gives it a new one) or erased (closed cases only; open ones are handed over first).
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     model_id: Mapped[str] = mapped_column(String(64))
     timezone: Mapped[str] = mapped_column(String(64))
@@ -101,6 +103,19 @@ class Case(Base):
     placed_on: Mapped[date | None] = mapped_column(Date)
     moved_out_on: Mapped[date | None] = mapped_column(Date)
     decision_on: Mapped[date | None] = mapped_column(Date)  # a coming decision: the talk with the child comes before it
+
+
+class CaseCoordinator(Base):
+    """Who coordinates a case: the lead (cases.coordinator_id) and any second
+    coordinator, such as a family group conference's independent coordinator."""
+
+    __tablename__ = "case_coordinators"
+    __table_args__ = (UniqueConstraint("case_id", "person_id"), NO_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Meeting(Base):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, Invitation, Meeting, Participant, Person
+from bot.storage.case_coordinators import other_coordinator_chats
 from bot.storage.sealing import Sealer
 from flows.context import (
     CaseView,
@@ -97,4 +98,5 @@ async def load_invitation(session: AsyncSession, ref: str, person_id: int) -> In
         return None
     case = await session.get(Case, meeting.case_id)
     coordinator = await session.get(Person, case.coordinator_id) if case.coordinator_id else None
-    return InvitationView(case_view(case), meeting_view(meeting), invitation.response, coordinator.chat_id if coordinator else None)
+    return InvitationView(case_view(case), meeting_view(meeting), invitation.response, coordinator.chat_id if coordinator else None,
+                          await other_coordinator_chats(session, case))

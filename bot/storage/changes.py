@@ -18,6 +18,7 @@ from bot.db.models import (
     AuditEntry,
     Broadcast,
     Case,
+    CaseCoordinator,
     Conversation,
     Feedback,
     Invitation,
@@ -36,6 +37,7 @@ from bot.db.models import (
     TaskOwner,
 )
 from bot.planner import Planner
+from bot.storage.case_coordinators import add_coordinator, hand_over
 from bot.storage.erasure import erase_people, scrub_references
 from bot.storage.meeting_run import seal_progress
 from bot.storage.plan import seal_content
@@ -43,6 +45,8 @@ from bot.storage.preparation import next_meeting, opens_at
 from bot.storage.sealing import Sealer
 from bot.storage.tokens import token_hash
 from flows.outcome import (
+    AddCaseCoordinator,
+    HandOverCase,
     AddOfflineMember,
     AddProposal,
     SetProposalStatus,
@@ -169,6 +173,7 @@ async def _(change: CreateCase, session, actor):
     )
     session.add(case)
     await session.flush()
+    session.add(CaseCoordinator(case_id=case.id, person_id=actor.person.id, added_at=actor.now))
     meeting = Meeting(case_id=case.id, meeting_type=change.meeting_type, starts_at=change.starts_at,
                       place=change.place, created_at=actor.now, status="planned")
     session.add(meeting)
@@ -636,3 +641,17 @@ async def _(change: RecordPaperAnswer, session, actor):
     row.answer, row.signed_on, row.at = change.answer, change.signed_on, actor.now
     row.note = actor.sealer.seal(change.note) if change.note else None
     audit(session, actor, f"plan_paper_{change.answer}", version.case_id, version=version.number, member=member.id)
+
+
+@apply.register
+async def _(change: HandOverCase, session, actor):
+    case = await session.get(Case, change.case_id)
+    await hand_over(session, case, actor.person.id, change.to_id, actor.now)
+    audit(session, actor, "handed_over", case.id, person=change.to_id)
+
+
+@apply.register
+async def _(change: AddCaseCoordinator, session, actor):
+    case = await session.get(Case, change.case_id)
+    if await add_coordinator(session, case, change.person_id, actor.now):
+        audit(session, actor, "added_coordinator", case.id, person=change.person_id)

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, Conversation, Invite, Meeting, Participant, Person
 from bot.i18n import resolve_locale
+from bot.audit_trail import case_lines
+from bot.storage.case_coordinators import coordinated_by, coordinators_of, other_coordinator_chats
 from bot.storage.announcing import load_invitation, load_next_plan, meeting_view
 from bot.storage.feedback import load_openings, load_results
 from bot.storage.offline import offline_attendees
@@ -21,7 +23,9 @@ from bot.storage.sealing import Sealer
 from bot.storage.tasks import task_by_ref, tasks_for
 from bot.storage.tokens import token_hash
 from flows.context import (
+    AuditTrail,
     CaseView,
+    Colleague,
     Config,
     Context,
     InviteView,
@@ -52,6 +56,7 @@ _FEEDBACK_GO = re.compile(r"^-\|fb:go:\d+$")
 _RESULTS_CASE = re.compile(r"^\d+\|fbres:case:(\d+)$")
 _PROPOSALS_CASE = re.compile(r"^\d+\|(?:proposals|invite):case:(\d+)$")
 _PROPOSE_GO = re.compile(r"^-\|propose:go:(\d+)$")
+_AUDIT_CASE = re.compile(r"^\d+\|audit:case:(\d+)$")
 
 
 async def load_context(
@@ -113,6 +118,8 @@ async def load_context(
         consent=await consent_context(session, int(match.group(1)))
         if person is not None and isinstance(event, ButtonPress) and (match := _CONSENT_BUTTON.match(event.data)) else None,
         proposals=await _proposals(session, event, state, person, cases, sealer) if person is not None else None,
+        audit_trail=await _audit_trail(session, event, state, cases) if cases else None,
+        colleagues=await _colleagues(session) if cases and _about_handover(event, state) else (),
     )
     return ctx, person, conversation
 
@@ -238,6 +245,30 @@ async def _invitation(session, event: Event, state: State, person: Person):
     return None
 
 
+async def _audit_trail(session, event: Event, state: State, cases: tuple[CaseView, ...]) -> AuditTrail | None:
+    """The trail /audit is about: the case a button or the flow names, or the coordinator's only case;
+    only ever one of the cases this person coordinates."""
+    case_id = None
+    if isinstance(event, ButtonPress) and (match := _AUDIT_CASE.match(event.data)):
+        case_id = int(match.group(1))
+    elif state.flow == "audit" and not isinstance(event, Command):
+        case_id = state.data.get("case")
+    elif isinstance(event, Command) and event.name == "audit" and len(cases) == 1:
+        case_id = cases[0].id
+    case = next((c for c in cases if c.id == case_id), None)
+    return AuditTrail(case, await case_lines(session, case.id)) if case is not None else None
+
+
+def _about_handover(event: Event, state: State) -> bool:
+    return (isinstance(event, Command) and event.name == "handover") or state.flow == "handover"
+
+
+async def _colleagues(session) -> tuple[Colleague, ...]:
+    """Every coordinator with rights now, by name: whom a case can go to."""
+    rows = await session.scalars(select(Person).where(Person.is_coordinator.is_(True)).order_by(Person.name, Person.id))
+    return tuple(Colleague(p.id, p.name, p.chat_id) for p in rows)
+
+
 def _about_feedback(event: Event, state: State) -> bool:
     if isinstance(event, Command):
         return event.name == "feedback"
@@ -305,9 +336,10 @@ async def _memberships(session: AsyncSession, person_id: int) -> tuple[Membershi
 
 
 async def _coordinated_cases(session: AsyncSession, person_id: int) -> tuple[CaseView, ...]:
-    cases = list(await session.scalars(select(Case).where(Case.coordinator_id == person_id).order_by(Case.id)))
+    cases = list(await session.scalars(select(Case).where(Case.id.in_(coordinated_by(person_id))).order_by(Case.id)))
     ids = [c.id for c in cases]
     meetings = await _meetings(session, ids)
+    coordinators = await coordinators_of(session, ids)
     people: dict[int, list[tuple[str, str]]] = {case_id: [] for case_id in ids}
     if ids:
         rows = await session.execute(
@@ -322,7 +354,8 @@ async def _coordinated_cases(session: AsyncSession, person_id: int) -> tuple[Cas
     return tuple(
         CaseView(c.id, c.pseudonym, c.model_id, c.timezone, c.status, c.coordinator_id,
                  tuple(meetings[c.id]), tuple((name, role) for name, role, _chat in people[c.id]),
-                 tuple(chat for _name, _role, chat in people[c.id]), offline[c.id], c.placed_on, c.moved_out_on, c.decision_on)
+                 tuple(chat for _name, _role, chat in people[c.id]), offline[c.id], c.placed_on, c.moved_out_on, c.decision_on,
+                 tuple((p.id, p.name) for p in coordinators[c.id]))
         for c in cases
     )
 
@@ -341,7 +374,7 @@ async def _invite(session: AsyncSession, event: Event, state: State, now: dateti
     if invite is None:
         return None
     case = await session.get(Case, invite.case_id) if invite.case_id else None
-    coordinator = await session.get(Person, case.coordinator_id) if case else None
+    coordinator = await session.get(Person, case.coordinator_id) if case and case.coordinator_id else None
     if invite.revoked_at is not None or (case is not None and case.status != "open"):
         status = "revoked"
     elif invite.used_at is not None:
@@ -362,4 +395,5 @@ async def _invite(session: AsyncSession, event: Event, state: State, now: dateti
         expires_at=invite.expires_at,
         model_id=case.model_id if case else None,
         meetings=tuple((await _meetings(session, [case.id]))[case.id]) if case else (),
+        other_coordinator_chats=await other_coordinator_chats(session, case) if case else (),
     )

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import (
     Broadcast,
     Case,
+    CaseCoordinator,
     Conversation,
     Meeting,
     OutboxMessage,
@@ -74,7 +75,7 @@ async def people_only_in(session: AsyncSession, case_ids: Collection[int]) -> se
         return set()
     in_these = select(Participant.person_id).where(Participant.case_id.in_(case_ids))
     in_others = select(Participant.person_id).where(Participant.case_id.not_in(case_ids))
-    coordinating = select(Case.coordinator_id).where(Case.id.not_in(case_ids), Case.coordinator_id.is_not(None))
+    coordinating = select(CaseCoordinator.person_id).where(CaseCoordinator.case_id.not_in(case_ids))
     return set(await session.scalars(
         select(Person.id).where(Person.id.in_(in_these), Person.id.not_in(in_others),
                                 Person.id.not_in(coordinating), Person.is_coordinator.is_(False))))

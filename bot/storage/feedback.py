@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, Feedback, Meeting, Participant, Person
+from bot.storage.case_coordinators import other_coordinator_chats
 from bot.storage.announcing import has_taken_place, meeting_view
 from bot.storage.sealing import Sealer
 from flows.context import CaseView, FeedbackGiven, FeedbackOpening, FeedbackResults
@@ -30,6 +31,7 @@ async def load_openings(session: AsyncSession, person_id: int, now: datetime, se
     openings = []
     for participant, case in rows:
         coordinator = await session.get(Person, case.coordinator_id) if case.coordinator_id else None
+        others = await other_coordinator_chats(session, case)
         meetings = list(await session.scalars(
             select(Meeting).where(Meeting.case_id == case.id, Meeting.status != "cancelled").order_by(Meeting.starts_at, Meeting.id)))
         ended = [m for m in meetings if m.status == "ended"]
@@ -48,6 +50,7 @@ async def load_openings(session: AsyncSession, person_id: int, now: datetime, se
                 submitted=bool(mine and mine.submitted_at),
                 previous=dict(before.scores or {}) if before is not None and before.submitted_at else {},
                 coordinator_chat_id=coordinator.chat_id if coordinator else None,
+                other_coordinator_chats=others,
             ))
     openings.sort(key=lambda o: o.meeting.starts_at, reverse=True)
     return tuple(openings)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Answer, Case, Meeting, Person, PlanVersion
 from bot.storage.agenda import accepted_points
+from bot.storage.case_coordinators import other_coordinator_chats
 from bot.storage.announcing import case_view, meeting_view, people_of
 from bot.storage.offline import offline_of
 from bot.storage.preparation import answer_view
@@ -73,7 +74,8 @@ async def load_run(session: AsyncSession, case: CaseView, meeting: Meeting, seal
         Meeting.starts_at > meeting.starts_at).order_by(Meeting.starts_at))
     return MeetingRun(case, meeting_view(meeting), coordinator.chat_id if coordinator else None, open_progress(meeting.progress, sealer),
                       people, tasks, previous, views, await consents_of(session, case.id),
-                      tuple(meeting_view(m) for m in coming), await accepted_points(session, meeting.id, sealer))
+                      tuple(meeting_view(m) for m in coming), await accepted_points(session, meeting.id, sealer),
+                      await other_coordinator_chats(session, case))
 
 
 async def load_run_by_id(session: AsyncSession, meeting_id: int, sealer: Sealer, models=None) -> MeetingRun | None:

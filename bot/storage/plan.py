@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, Meeting, OfflineAgreement, Person, PlanAgreement, PlanConsent, PlanVersion, Task
+from bot.storage.case_coordinators import other_coordinator_chats
 from bot.db.models import PlanView as PlanViewRow
 from bot.storage.announcing import case_view, meeting_view, people_of
 from bot.storage.offline import offline_of
@@ -29,7 +30,7 @@ async def consent_context(session: AsyncSession, case_id: int) -> ConsentContext
         return None
     coordinator = await session.get(Person, case.coordinator_id) if case.coordinator_id else None
     return ConsentContext(case_view(case), await attendees_of(session, case.id), await consents_of(session, case.id),
-                          coordinator.chat_id if coordinator else None)
+                          coordinator.chat_id if coordinator else None, await other_coordinator_chats(session, case))
 
 
 def seal_content(content: dict, sealer: Sealer) -> str:
@@ -95,6 +96,7 @@ async def snapshot(session: AsyncSession, version: PlanVersion, models, sealer: 
         next_meeting=meeting_view(next_meeting) if next_meeting else None,
         coordinator_name=coordinator.name if coordinator else None,
         coordinator_chat_id=coordinator.chat_id if coordinator else None,
+        other_coordinator_chats=await other_coordinator_chats(session, case),
         latest=newest == version.number,
         information_consent=meeting_type.information_consent if meeting_type else False,
         consents=await consents_of(session, case.id),

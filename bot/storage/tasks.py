@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.case_coordinators import coordinated_by, other_coordinator_chats
 from bot.db.models import Case, OfflineMember, OfflineTaskOwner, Person, Task, TaskOwner
 from bot.storage.sealing import Sealer
 from flows.context import TaskView
@@ -32,7 +33,8 @@ async def task_views(session: AsyncSession, tasks: list[Task], sealer: Sealer) -
                               coordinator.chat_id if coordinator else None,
                               done_by=frozenset(p.id for o, p in owners if o.done_at is not None)
                               | frozenset(attendee_id(m.id) for o, m in offline if o.done_at is not None),
-                              owner_chats=tuple((p.id, p.chat_id) for _o, p in owners)))
+                              owner_chats=tuple((p.id, p.chat_id) for _o, p in owners),
+                              other_coordinator_chats=await other_coordinator_chats(session, case)))
     return tuple(views)
 
 
@@ -52,7 +54,7 @@ async def tasks_for(session: AsyncSession, person: Person, sealer: Sealer) -> tu
     own = select(Task.id).join(TaskOwner, TaskOwner.task_id == Task.id).where(TaskOwner.person_id == person.id)
     query = select(Task).join(Case, Case.id == Task.case_id).where(Case.status == "open", Task.status != "cancelled")
     if person.is_coordinator:
-        query = query.where((Task.id.in_(own)) | (Case.coordinator_id == person.id))
+        query = query.where((Task.id.in_(own)) | (Case.id.in_(coordinated_by(person.id))))
     else:
         query = query.where(Task.id.in_(own))
     tasks = list(await session.scalars(query.order_by(Task.case_id, Task.due_at, Task.id)))

@@ -45,6 +45,11 @@ MORNING = datetime(2027, 1, 15, 7, 5, tzinfo=timezone.utc)  # 9.05 in Helsinki
     ("en", SATURDAY, "Europe/Stockholm", "date", "Saturday, 5 December 2026"),
     ("en", SATURDAY, "Europe/Stockholm", "time", "14:30"),
     ("en", SATURDAY, "Europe/Stockholm", "short_date", "05/12/2026"),
+    # The audit trail's lines: a short date and the time.
+    ("sv", SATURDAY, "Europe/Stockholm", "stamp", "2026-12-05 14.30"),
+    ("da", SATURDAY, "Europe/Copenhagen", "stamp", "5.12.2026 kl. 14.30"),
+    ("fi", MORNING, "Europe/Helsinki", "stamp", "15.1.2027 klo 9.05"),
+    ("en", SATURDAY, "Europe/Stockholm", "stamp", "05/12/2026 14:30"),
 ])
 def test_each_country_writes_dates_and_times_its_own_way(language, at, zone, style, shown):
     assert format_moment(Moment(at, zone, style), language) == shown

@@ -73,3 +73,42 @@ async def test_ids_are_never_reused_and_earlier_erasures_leave_no_ids_behind(dat
         await session.execute(delete(Person).where(Person.id == anna.id))
         assert await session.scalar(select(Participant.id)) is None
     await engine.dispose()
+
+
+async def test_each_cases_coordinator_moves_into_case_coordinators(database_url):
+    """Migration 0014 on a database with cases: each case's coordinator becomes
+    its first row in case_coordinators; a case without one (its coordinator
+    erased) gets none; the rows cascade with their case and person."""
+    import asyncio
+    from datetime import datetime, timezone
+
+    from alembic import command
+    from sqlalchemy import delete, insert, select
+
+    from bot.db.engine import make_sessionmaker
+    from bot.db.migrate import alembic_config, upgrade_async
+    from bot.db.models import Case, CaseCoordinator, Person
+
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0013")
+    now = datetime.now(timezone.utc)
+    engine = make_engine(database_url)
+    sessionmaker = make_sessionmaker(engine)
+    async with sessionmaker() as session, session.begin():
+        cia = Person(telegram_user_id=1, chat_id=1, name="Cia", is_coordinator=True, created_at=now)
+        session.add(cia)
+        await session.flush()
+        cases = [(await session.execute(insert(Case.__table__).values(
+            pseudonym=name, coordinator_id=coordinator, model_id="systemic", timezone="Europe/Oslo", status=status,
+            created_at=now))).inserted_primary_key[0]
+            for name, coordinator, status in (("A", cia.id, "open"), ("B", None, "closed"))]
+    await engine.dispose()
+    await upgrade_async(database_url)
+
+    engine = make_engine(database_url)
+    sessionmaker = make_sessionmaker(engine)
+    async with sessionmaker() as session, session.begin():
+        rows = (await session.execute(select(CaseCoordinator.case_id, CaseCoordinator.person_id))).all()
+        assert rows == [(cases[0], cia.id)]
+        await session.execute(delete(Person).where(Person.id == cia.id))
+        assert await session.scalar(select(CaseCoordinator.id)) is None
+    await engine.dispose()
