@@ -20,7 +20,8 @@ def start(ctx: Context) -> Outcome:
     if any(c.status == "open" for c in ctx.coordinated_cases):
         return outcome(
             IDLE,
-            reply(_("You still coordinate open cases. Please close them or hand them to another coordinator before your data can be erased.")),
+            reply(_("You still coordinate open cases. Please close them, or hand them to another coordinator with /handover, "
+                    "before your data can be erased.")),
         )
     return outcome(State(FLOW, "confirm"), _question())
 
