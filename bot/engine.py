@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.db.models import Conversation, InboundUpdate, Person
+from bot.db.models import Conversation, OutboxMessage, Person
+from bot.delivery.sender import LEASE
 from bot.delivery.render import clear_buttons_row, outbox_rows
 from bot.i18n import render, resolve_locale
+from bot.inbox import mark_handled
 from bot.planner import Planner
 from bot.storage.changes import Actor, apply
 from bot.storage.context import load_context
@@ -46,6 +48,11 @@ class Handled:
     toast: str | None
     duplicate: bool = False
     commands_changed: bool = False  # someone became a coordinator or chose a language
+    wake: bool = False  # it queued messages the sender must look for (not handed over in memory)
+
+
+class AlreadyHandled(Exception):
+    """The update was handled before: its transaction must not commit."""
 
 
 def _utcnow() -> datetime:
@@ -64,6 +71,7 @@ class Engine:
         token_factory: Callable[[], str] = new_token,
         sealer: Sealer | None = None,
         planner: Planner | None = None,
+        outbox=None,
     ):
         self.sessionmaker = sessionmaker
         self.models = models
@@ -73,63 +81,76 @@ class Engine:
         self.token_factory = token_factory
         self.sealer = sealer or Sealer()
         self.planner = planner
+        # This process's sender (bot.delivery.sender.OutboxSender): replies are
+        # written claimed by it and handed to it after the commit.
+        self.outbox = outbox
         # Updates this process handled since the dispatcher last looked: it
         # then needs no second transaction to learn that.
         self.handled_ids: set[int] = set()
 
     async def handle(self, update_id: int, sender: Sender, event: Event) -> Handled:
         now = self.clock()
-        async with self.sessionmaker() as session, session.begin():
-            record = await session.get(InboundUpdate, update_id, with_for_update=True)
-            if record is None:  # handled without passing the inbox (direct calls)
-                record = InboundUpdate(update_id=update_id, received_at=now)
-                session.add(record)
-            elif record.handled_at is not None:
-                return Handled(None, duplicate=True)
-            ctx, person, conversation = await load_context(
-                session,
-                chat_id=sender.chat_id,
-                user_id=sender.user_id,
-                telegram_name=sender.name,
-                telegram_language=sender.language_code,
-                event=event,
-                now=now,
-                models=self.models,
-                config=self.config,
-                default_locale=self.default_locale,
-                new_token=self.token_factory,
-                sealer=self.sealer,
-            )
-            if person is not None and person.blocked_at is not None:
-                person.blocked_at = None  # they write again, so they unblocked us
-            result = router.handle(event, ctx)
-
-            actor = Actor(user_id=sender.user_id, chat_id=sender.chat_id,
-                          telegram_language=sender.language_code, person=person, now=now,
-                          sealer=self.sealer, planner=self.planner)
-            for change in result.changes:
-                await apply(change, session, actor)
-
-            version = ctx.version
-            if actor.person is None and result.state == IDLE:
-                # Someone who declined, erased themselves or never joined: keep
-                # not even their chat's position.
-                if conversation is not None:
-                    await session.delete(conversation)
-            else:
-                version = self._save_position(session, conversation, sender.chat_id, ctx, result, now)
-            own_language = resolve_locale(
-                actor.person.language if actor.person else result.state.language,
-                sender.language_code,
-                self.default_locale,
-            )
-            await self._enqueue(session, result, sender, own_language, version, event, now)
-            record.handled_at = now
-            record.payload = None  # keep only the id: enough to refuse a repeat
-            toast = render(result.toast, own_language, plain=True) if result.toast else None
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                handled, claimed = await self._handle(session, update_id, sender, event, now)
+        except AlreadyHandled:
+            return Handled(None, duplicate=True)
         self.handled_ids.add(update_id)
-        commands_changed = any(isinstance(c, (BecomeCoordinator, SetLanguage)) for c in result.changes)
-        return Handled(toast, commands_changed=commands_changed)
+        if claimed:
+            self.outbox.take(claimed)  # committed and already claimed: sent without being read back
+        return handled
+
+    async def _handle(self, session, update_id: int, sender: Sender, event: Event, now) -> tuple[Handled, list]:
+        """Everything one update does, in the caller's transaction: the
+        Handled to report and the outbox rows claimed for this process's sender."""
+        ctx, person, conversation = await load_context(
+            session,
+            chat_id=sender.chat_id,
+            user_id=sender.user_id,
+            telegram_name=sender.name,
+            telegram_language=sender.language_code,
+            event=event,
+            now=now,
+            models=self.models,
+            config=self.config,
+            default_locale=self.default_locale,
+            new_token=self.token_factory,
+            sealer=self.sealer,
+        )
+        if person is not None and person.blocked_at is not None:
+            person.blocked_at = None  # they write again, so they unblocked us
+        result = router.handle(event, ctx)
+
+        actor = Actor(user_id=sender.user_id, chat_id=sender.chat_id,
+                      telegram_language=sender.language_code, person=person, now=now,
+                      sealer=self.sealer, planner=self.planner)
+        for change in result.changes:
+            await apply(change, session, actor)
+
+        version = ctx.version
+        if actor.person is None and result.state == IDLE:
+            # Someone who declined, erased themselves or never joined: keep
+            # not even their chat's position.
+            if conversation is not None:
+                await session.delete(conversation)
+        else:
+            version = self._save_position(session, conversation, sender.chat_id, ctx, result, now)
+        own_language = resolve_locale(
+            actor.person.language if actor.person else result.state.language,
+            sender.language_code,
+            self.default_locale,
+        )
+        rows = self._outbox_rows(result, sender, own_language, version, event, now,
+                                 await self._languages_of(session, result, sender))
+        claimed = await self._claim_own(session, rows, sender.chat_id, now)
+        session.add_all(rows)
+        if not await mark_handled(session, update_id, now):
+            raise AlreadyHandled(update_id)  # a repeat: all of it is rolled back
+        return Handled(
+            render(result.toast, own_language, plain=True) if result.toast else None,
+            commands_changed=any(isinstance(c, (BecomeCoordinator, SetLanguage)) for c in result.changes),
+            wake=wake_for(rows, claimed),
+        ), claimed
 
     async def set_blocked(self, chat_id: int, blocked: bool) -> None:
         async with self.sessionmaker() as session, session.begin():
@@ -153,13 +174,13 @@ class Engine:
         conversation.updated_at = now
         return conversation.version
 
-    async def _enqueue(self, session, result: Outcome, sender: Sender, own_language: str, version: int, event, now):
+    def _outbox_rows(self, result: Outcome, sender: Sender, own_language: str, version: int, event, now,
+                     languages: dict[int, str]) -> list[OutboxMessage]:
+        rows = []
         edited = {r.edit_message_id for r in result.replies if r.edit_message_id is not None}
         if isinstance(event, ButtonPress) and result.clear_buttons and event.message_id and event.message_id not in edited:
             # First, so the old buttons disappear before the next question arrives.
-            session.add(clear_buttons_row(sender.chat_id, event.message_id, now))
-        others = {r.chat_id for r in result.replies if r.chat_id and r.chat_id != sender.chat_id and not r.language}
-        languages = await self._languages_of(session, others) if others else {}
+            rows.append(clear_buttons_row(sender.chat_id, event.message_id, now))
         for reply in result.replies:
             chat_id = reply.chat_id or sender.chat_id
             if reply.language:
@@ -168,10 +189,38 @@ class Engine:
                 language = own_language
             else:
                 language = languages.get(chat_id, self.default_locale)
-            session.add_all(outbox_rows(reply, chat_id, language, version, now, sealer=self.sealer))
+            rows.extend(outbox_rows(reply, chat_id, language, version, now, sealer=self.sealer))
+        return rows
 
-    async def _languages_of(self, session, chat_ids: set[int]) -> dict[int, str]:
-        """Each reader's language, in one query however many are told (a broadcast)."""
+    async def _claim_own(self, session, rows: list[OutboxMessage], chat_id: int, now) -> list[OutboxMessage]:
+        """Claim, as they are written, the rows for the person who wrote (the
+        replies) for this process's sender, which gets them in memory after the
+        commit, unless something of theirs is still waiting in the outbox as
+        urgent or more: then the rows wait behind it and the sender claims
+        them in order (bot/delivery/sender.py)."""
+        own = [row for row in rows if row.chat_id == chat_id and row.status is None]  # pending by default
+        if self.outbox is None or not own:
+            return []
+        if await session.scalar(select(exists().where(
+                OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending",
+                OutboxMessage.priority <= max(row.priority for row in own)))):
+            return []
+        for row in own:
+            row.status, row.attempts = "pending", 0
+            row.claim, row.claimed_until = self.outbox.own_claim, now + LEASE
+        return own
+
+    async def _languages_of(self, session, result: Outcome, sender: Sender) -> dict[int, str]:
+        """Each other reader's language, in one query however many are told (a broadcast)."""
+        others = {r.chat_id for r in result.replies if r.chat_id and r.chat_id != sender.chat_id and not r.language}
+        if not others:
+            return {}
         rows = await session.execute(
-            select(Person.chat_id, Person.language, Person.telegram_language).where(Person.chat_id.in_(chat_ids)))
+            select(Person.chat_id, Person.language, Person.telegram_language).where(Person.chat_id.in_(others)))
         return {chat: resolve_locale(chosen, telegram, self.default_locale) for chat, chosen, telegram in rows}
+
+
+def wake_for(rows: list[OutboxMessage], claimed: list[OutboxMessage]) -> bool:
+    """Whether the sender (or the document worker) must look in the outbox:
+    it wrote something not handed over in memory."""
+    return len(rows) > len(claimed)

@@ -38,7 +38,8 @@ async def _handle(update: Update, context, event) -> None:
             log.info("could not answer a button press: %s", exc)
     if handled.commands_changed:
         await context.application.bot_data["refresh_commands"](update.effective_chat.id)
-    context.application.bot_data["wake_sender"]()
+    if handled.wake:  # the replies themselves were handed to the sender already
+        context.application.bot_data["wake_sender"]()
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -23,7 +23,7 @@ import json
 import logging
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import case, null, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from telegram import Update
 from telegram.constants import ChatType
@@ -31,6 +31,7 @@ from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryA
 from telegram.ext import Application
 
 from bot.db.models import InboundUpdate, PollState
+from bot.db.upsert import insert
 from bot.delivery.limits import retry_seconds
 from bot.storage.sealing import Sealer, SealingError
 
@@ -60,6 +61,22 @@ def open_payload(stored: dict, sealer: Sealer) -> dict:
     return stored
 
 
+async def mark_handled(session, update_id: int, now: datetime) -> bool:
+    """Mark an update handled in the transaction of its effects, dropping its
+    payload (the id is enough to refuse a repeat); False if it already was
+    handled, and then the transaction must not commit. One statement: an
+    update that never passed the inbox (a direct call) gets its row here;
+    on PostgreSQL a second process handling the same update waits on the
+    row and then finds it handled."""
+    marked = await session.scalar(
+        insert(session, InboundUpdate).values(update_id=update_id, received_at=now, handled_at=now, attempts=0)
+        .on_conflict_do_update(index_elements=[InboundUpdate.update_id],
+                               set_={"handled_at": now, "payload": null()},
+                               where=InboundUpdate.handled_at.is_(None))
+        .returning(InboundUpdate.update_id))
+    return marked is not None
+
+
 def _update_id(item: object) -> int | None:
     value = item.get("update_id") if isinstance(item, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -72,6 +89,9 @@ class Poller:
         self.application = application
         self.timeout = timeout
         self.sealer = sealer or Sealer()
+        # Called with the (update_id, update) pairs of each batch newly stored
+        # (the dispatcher's take), so they need not be read back.
+        self.hand_over = None
 
     async def next_offset(self) -> int:
         async with self.sessionmaker() as session:
@@ -104,19 +124,24 @@ class Poller:
         if not keyed:
             return None
         offset = max(keyed) + 1
+        now = _utcnow()
         async with self.sessionmaker() as session, session.begin():
-            known = set(await session.scalars(
-                select(InboundUpdate.update_id).where(InboundUpdate.update_id.in_(list(keyed)))))
-            now = _utcnow()
-            for update_id, raw in keyed.items():
-                if update_id not in known:
-                    session.add(InboundUpdate(update_id=update_id, payload=seal_payload(raw, self.sealer),
-                                              received_at=now))
-            state = await session.get(PollState, 1)
-            if state is None:
-                session.add(PollState(id=1, next_offset=offset))
-            else:
-                state.next_offset = max(state.next_offset, offset)
+            # One statement stores the batch and says which rows are new (a
+            # repeat of an update already stored is left as it is) ...
+            fresh = set(await session.scalars(
+                insert(session, InboundUpdate)
+                .values([{"update_id": update_id, "payload": seal_payload(raw, self.sealer), "received_at": now,
+                          "attempts": 0} for update_id, raw in keyed.items()])
+                .on_conflict_do_nothing(index_elements=[InboundUpdate.update_id])
+                .returning(InboundUpdate.update_id)))
+            # ... and one moves the offset on (never back).
+            await session.execute(
+                insert(session, PollState).values(id=1, next_offset=offset)
+                .on_conflict_do_update(index_elements=[PollState.id], set_={"next_offset": case(
+                    (PollState.next_offset > offset, PollState.next_offset), else_=offset)}))
+        if self.hand_over is not None and fresh:
+            # Committed: the dispatcher may take them as they are, without reading them back.
+            self.hand_over([(update_id, keyed[update_id]) for update_id in sorted(fresh)])
         return offset
 
     async def run(self, stopping: asyncio.Event, on_stored) -> None:
@@ -164,6 +189,15 @@ def bot_is_out(update: Update) -> bool:
 
 
 class Dispatcher:
+    """Handles the inbox in update_id order. The batches this process's
+    poller stores are handed over in memory (`take`) and handled as they
+    came, with no read-back; the inbox itself is read when it may hold rows
+    that were not handed over: at start, after a failed attempt (to try it
+    again), when a read was cut off at its limit, and at least every
+    LOOK_EVERY seconds (rows another process stored)."""
+
+    LOOK_EVERY = 1.0
+
     def __init__(self, sessionmaker: async_sessionmaker, application: Application, *, on_failure=None,
                  sealer: Sealer | None = None):
         self.sessionmaker = sessionmaker
@@ -172,9 +206,20 @@ class Dispatcher:
         self.failed: set[int] = application.bot_data.setdefault("failed_updates", set())
         self.on_failure = on_failure  # async (session, chat_id): tells the person something went wrong
         self._wake = asyncio.Event()
+        self._handed: dict[int, dict] = {}  # update_id -> the update, stored and committed
+        self._looked_at = float("-inf")  # when the inbox was last read (monotonic)
 
     def wake(self) -> None:
         self._wake.set()
+
+    def take(self, updates: list[tuple[int, dict]]) -> None:
+        """Updates just stored (and committed) by this process, to handle as they are."""
+        self._handed.update(updates)
+        self._wake.set()
+
+    def look_again(self) -> None:
+        """The inbox may hold rows that were not handed over: read it next time."""
+        self._looked_at = float("-inf")
 
     async def run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
@@ -182,27 +227,38 @@ class Dispatcher:
             handled = await self.dispatch_pending()
             if handled == 0:
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.LOOK_EVERY)
                 except TimeoutError:
                     pass
 
     async def dispatch_pending(self, limit: int = 100) -> int:
-        async with self.sessionmaker() as session:
-            rows = list(await session.scalars(
-                select(InboundUpdate).where(InboundUpdate.handled_at.is_(None))
-                .order_by(InboundUpdate.update_id).limit(limit)
-            ))
-        for row in rows:
-            await self._dispatch(row)
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._looked_at >= self.LOOK_EVERY:
+            # Every row handed over so far was committed before this read, so
+            # the read has it (or, past the limit, reads it next time).
+            self._handed.clear()
+            self._looked_at = loop.time()
+            async with self.sessionmaker() as session:
+                rows = (await session.execute(
+                    select(InboundUpdate.update_id, InboundUpdate.payload).where(InboundUpdate.handled_at.is_(None))
+                    .order_by(InboundUpdate.update_id).limit(limit)
+                )).all()
+            if len(rows) == limit:
+                self.look_again()
+        else:
+            rows = sorted(self._handed.items())[:limit]
+        for update_id, payload in rows:
+            self._handed.pop(update_id, None)
+            await self._dispatch(update_id, payload)
         return len(rows)
 
-    async def _dispatch(self, row: InboundUpdate) -> None:
-        update_id = row.update_id
-        if row.payload is None:  # recorded without a payload: nothing to handle
+    async def _dispatch(self, update_id: int, payload: dict | None) -> None:
+        """Handle one update: `payload` as stored (perhaps sealed) or as it came."""
+        if payload is None:  # recorded without a payload: nothing to handle
             await self._finish(update_id)
             return
         try:
-            update = Update.de_json(open_payload(row.payload, self.sealer), self.application.bot)
+            update = Update.de_json(open_payload(payload, self.sealer), self.application.bot)
             private, out = served(update), bot_is_out(update)
         except Exception as exc:
             # Logged with the exception's type only: its text may quote the update.
@@ -228,17 +284,18 @@ class Dispatcher:
             await self._finish(update_id)
             return
         self.failed.discard(update_id)
+        self.look_again()  # it stays in the inbox, to be tried again from there
         if await self._count_failure(update_id):
             await self._apologise(update_id, update.effective_chat.id)
 
     async def _finish(self, update_id: int, *, error: str | None = None) -> bool:
         """Mark a row handled with no effects; False if it already was."""
         async with self.sessionmaker() as session, session.begin():
-            fresh = await session.get(InboundUpdate, update_id, with_for_update=True)
-            if fresh is None or fresh.handled_at is not None:
-                return False
-            fresh.handled_at, fresh.payload, fresh.error = _utcnow(), None, error
-        return True
+            result = await session.execute(
+                update(InboundUpdate)
+                .where(InboundUpdate.update_id == update_id, InboundUpdate.handled_at.is_(None))
+                .values(handled_at=_utcnow(), payload=null(), error=error))
+        return result.rowcount == 1
 
     async def _count_failure(self, update_id: int) -> bool:
         """Count a failed attempt; after the last one, give up (committed

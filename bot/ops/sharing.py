@@ -102,19 +102,25 @@ class SharedDispatcher(Dispatcher):
         self.lock = lock
         self.metrics = metrics  # bot.ops.metrics.Metrics
 
-    async def _dispatch(self, row) -> None:
+    async def _dispatch(self, update_id, payload) -> None:
         if self.metrics is None:
-            return await super()._dispatch(row)
+            return await super()._dispatch(update_id, payload)
         with self.metrics.timed():
-            await super()._dispatch(row)
+            await super()._dispatch(update_id, payload)
 
     async def dispatch_pending(self, limit: int = 100) -> int:
         try:
             held = await self.lock.hold()
         except Exception:  # the database went away for a moment: the run loop looks again soon
             log.exception("could not take the inbox lock")
+            held = False
+        if not held:
+            # The process that holds the lock reads them from the inbox; when
+            # this one takes over, it reads the inbox first.
+            self._handed.clear()
+            self.look_again()
             return 0
-        return await super().dispatch_pending(limit) if held else 0
+        return await super().dispatch_pending(limit)
 
     async def run(self, stopping: asyncio.Event) -> None:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, Conversation, Invite, Meeting, Participant, Person
@@ -66,17 +66,14 @@ async def load_context(
     new_token,
     sealer: Sealer,
 ) -> tuple[Context, Person | None, Conversation | None]:
-    person = await session.scalar(select(Person).where(Person.telegram_user_id == user_id))
-    conversation = await session.get(Conversation, chat_id)
+    person, conversation = await _person_and_conversation(session, user_id, chat_id)
     state = State(
         conversation.flow, conversation.step, dict(conversation.data or {}), conversation.language
     ) if conversation else State()
     person_view, cases = None, ()
     if person is not None:
-        memberships = await _memberships(session, person.id)
+        memberships, cases = await _cases(session, person)
         person_view = PersonView(person.id, person.name, person.is_coordinator, person.language, memberships)
-        if person.is_coordinator:
-            cases = await _coordinated_cases(session, person.id)
     invite = await _invite(session, event, state, now)
     preparations, overview = (), None
     if person is not None and _about_preparation(event, state):
@@ -253,54 +250,63 @@ def _overview_case(event: Event, state: State, cases: tuple[CaseView, ...]) -> C
     return next((c for c in cases if c.id == case_id), None)
 
 
-async def _meetings(session: AsyncSession, case_ids: list[int]) -> dict[int, list[MeetingView]]:
-    found: dict[int, list[MeetingView]] = {case_id: [] for case_id in case_ids}
-    if not case_ids:
-        return found
-    rows = await session.scalars(
-        select(Meeting).where(Meeting.case_id.in_(case_ids)).order_by(Meeting.starts_at)
+async def _person_and_conversation(session: AsyncSession, user_id: int, chat_id: int):
+    """The person who wrote and their chat's conversation, in one query (a
+    second only for someone who is not a person)."""
+    found = (await session.execute(
+        select(Person, Conversation)
+        .outerjoin(Conversation, Conversation.chat_id == chat_id)
+        .where(Person.telegram_user_id == user_id)
+    )).first()
+    if found is not None:
+        return found.Person, found.Conversation
+    return None, await session.get(Conversation, chat_id)
+
+
+async def _cases(session: AsyncSession, person: Person) -> tuple[tuple[Membership, ...], tuple[CaseView, ...]]:
+    """The cases a person is in (memberships) and, for a coordinator, the
+    cases they coordinate: the cases with their meetings in one query, the
+    people in them in a second (only with cases), and for coordinated cases
+    the people without Telegram in a third."""
+    rows = (await session.execute(
+        select(Case, Meeting)
+        .outerjoin(Meeting, Meeting.case_id == Case.id)
+        .where(or_(Case.coordinator_id == person.id,
+                   Case.id.in_(select(Participant.case_id).where(Participant.person_id == person.id))))
+        .order_by(Case.id, Meeting.starts_at)
+    )).all()
+    cases: dict[int, Case] = {}
+    meetings: dict[int, list[MeetingView]] = {}
+    for case, meeting in rows:
+        cases[case.id] = case
+        found = meetings.setdefault(case.id, [])
+        if meeting is not None:
+            found.append(meeting_view(meeting))
+    if not cases:
+        return (), ()
+    coordinated = [c for c in cases.values() if person.is_coordinator and c.coordinator_id == person.id]
+    coordinated_ids = [c.id for c in coordinated]
+    people = (await session.execute(
+        select(Participant.case_id, Participant.person_id, Participant.role, Person.name, Person.chat_id)
+        .join(Person, Person.id == Participant.person_id)
+        .where(Participant.case_id.in_(list(cases)),
+               or_(Participant.person_id == person.id, Participant.case_id.in_(coordinated_ids)))
+        .order_by(Participant.case_id, Participant.id)
+    )).all()
+    memberships = tuple(
+        Membership(p.case_id, cases[p.case_id].pseudonym, p.role, cases[p.case_id].status, cases[p.case_id].timezone,
+                   tuple(meetings[p.case_id]))
+        for p in people if p.person_id == person.id
     )
-    for m in rows:
-        found[m.case_id].append(meeting_view(m))
-    return found
-
-
-async def _memberships(session: AsyncSession, person_id: int) -> tuple[Membership, ...]:
-    rows = (
-        await session.execute(
-            select(Participant, Case)
-            .join(Case, Case.id == Participant.case_id)
-            .where(Participant.person_id == person_id)
-            .order_by(Case.id)
-        )
-    ).all()
-    meetings = await _meetings(session, [case.id for _p, case in rows])
-    return tuple(
-        Membership(case.id, case.pseudonym, p.role, case.status, case.timezone, tuple(meetings[case.id]))
-        for p, case in rows
-    )
-
-
-async def _coordinated_cases(session: AsyncSession, person_id: int) -> tuple[CaseView, ...]:
-    cases = list(await session.scalars(select(Case).where(Case.coordinator_id == person_id).order_by(Case.id)))
-    ids = [c.id for c in cases]
-    meetings = await _meetings(session, ids)
-    people: dict[int, list[tuple[str, str]]] = {case_id: [] for case_id in ids}
-    if ids:
-        rows = await session.execute(
-            select(Participant.case_id, Person.name, Participant.role, Person.chat_id)
-            .join(Person, Person.id == Participant.person_id)
-            .where(Participant.case_id.in_(ids))
-            .order_by(Participant.id)
-        )
-        for case_id, name, role, chat_id in rows:
-            people[case_id].append((name, role, chat_id))
-    offline = await offline_attendees(session, ids)
-    return tuple(
+    if not coordinated:
+        return memberships, ()
+    offline = await offline_attendees(session, coordinated_ids)
+    in_case: dict[int, list] = {case_id: [p for p in people if p.case_id == case_id] for case_id in coordinated_ids}
+    return memberships, tuple(
         CaseView(c.id, c.pseudonym, c.model_id, c.timezone, c.status, c.coordinator_id,
-                 tuple(meetings[c.id]), tuple((name, role) for name, role, _chat in people[c.id]),
-                 tuple(chat for _name, _role, chat in people[c.id]), offline[c.id], c.placed_on, c.moved_out_on)
-        for c in cases
+                 tuple(meetings[c.id]), tuple((p.name, p.role) for p in in_case[c.id]),
+                 tuple(p.chat_id for p in in_case[c.id]), offline[c.id], c.placed_on, c.moved_out_on)
+        for c in coordinated
     )
 
 
