@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.db.models import Conversation, OutboxMessage, Person
@@ -26,7 +26,7 @@ from bot.storage.tokens import new_token
 from flows import router
 from flows.context import Config
 from flows.events import ButtonPress, Event
-from flows.outcome import IDLE, BecomeCoordinator, Outcome, SetLanguage
+from flows.outcome import IDLE, REPLY, BecomeCoordinator, Outcome, SetLanguage
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class Engine:
     async def _handle(self, session, update_id: int, sender: Sender, event: Event, now) -> tuple[Handled, list]:
         """Everything one update does, in the caller's transaction: the
         Handled to report and the outbox rows claimed for this process's sender."""
-        ctx, person, conversation = await load_context(
+        ctx, person, conversation, reply_waiting = await load_context(
             session,
             chat_id=sender.chat_id,
             user_id=sender.user_id,
@@ -142,7 +142,7 @@ class Engine:
         )
         rows = self._outbox_rows(result, sender, own_language, version, event, now,
                                  await self._languages_of(session, result, sender))
-        claimed = await self._claim_own(session, rows, sender.chat_id, now)
+        claimed = self._claim_own(rows, sender.chat_id, reply_waiting, now)
         session.add_all(rows)
         if not await mark_handled(session, update_id, now):
             raise AlreadyHandled(update_id)  # a repeat: all of it is rolled back
@@ -192,18 +192,15 @@ class Engine:
             rows.extend(outbox_rows(reply, chat_id, language, version, now, sealer=self.sealer))
         return rows
 
-    async def _claim_own(self, session, rows: list[OutboxMessage], chat_id: int, now) -> list[OutboxMessage]:
-        """Claim, as they are written, the rows for the person who wrote (the
-        replies) for this process's sender, which gets them in memory after the
-        commit, unless something of theirs is still waiting in the outbox as
-        urgent or more: then the rows wait behind it and the sender claims
-        them in order (bot/delivery/sender.py)."""
-        own = [row for row in rows if row.chat_id == chat_id and row.status is None]  # pending by default
-        if self.outbox is None or not own:
-            return []
-        if await session.scalar(select(exists().where(
-                OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending",
-                OutboxMessage.priority <= max(row.priority for row in own)))):
+    def _claim_own(self, rows: list[OutboxMessage], chat_id: int, reply_waiting: bool, now) -> list[OutboxMessage]:
+        """Claim, as they are written, the replies to the person who wrote for
+        this process's sender, which gets them in memory after the commit;
+        unless a reply to them still waits in the outbox (as the context was
+        loaded): then they queue behind it, and the sender claims them in
+        order (bot/delivery/sender.py). Anything else is claimed from the
+        outbox as before."""
+        own = [row for row in rows if row.chat_id == chat_id and row.priority == REPLY and row.status is None]
+        if self.outbox is None or reply_waiting or not own:
             return []
         for row in own:
             row.status, row.attempts = "pending", 0

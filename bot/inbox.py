@@ -221,6 +221,10 @@ class Dispatcher:
         """The inbox may hold rows that were not handed over: read it next time."""
         self._looked_at = float("-inf")
 
+    def has_work(self) -> bool:
+        """Rows were handed over, or it is time to read the inbox."""
+        return bool(self._handed) or asyncio.get_running_loop().time() - self._looked_at >= self.LOOK_EVERY
+
     async def run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
             self._wake.clear()  # before looking, so a wake-up during the look is not lost

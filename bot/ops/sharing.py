@@ -38,6 +38,10 @@ from bot.ops.models import ServiceProcess
 log = logging.getLogger(__name__)
 
 DISPATCH_LOCK = 0x696E626F78  # "inbox": PostgreSQL advisory lock of the one dispatcher
+# How often the lock's connection is asked whether it is still there; were
+# it lost, a second process may dispatch beside this one that long, and the
+# engine's mark "handled" still lets each update take effect once.
+CHECK_EVERY = 1.0  # seconds
 HEARTBEAT_EVERY = 5.0  # seconds
 ALIVE_FOR = timedelta(seconds=20)  # a process not seen for this long counts as gone
 FORGET_AFTER = timedelta(days=1)
@@ -54,13 +58,18 @@ class DispatchLock:
         self.db = db
         self.shared = db.dialect.name == "postgresql"
         self._conn: AsyncConnection | None = None
+        self._checked_at = float("-inf")  # when the lock's connection last answered (monotonic)
 
     async def hold(self) -> bool:
         if not self.shared:
             return True
         if self._conn is not None:
+            now = asyncio.get_running_loop().time()
+            if now - self._checked_at < CHECK_EVERY:
+                return True
             try:
                 await self._conn.execute(text("SELECT 1"))  # still connected, so still holding it
+                self._checked_at = now
                 return True
             except Exception:
                 log.warning("lost the inbox lock's connection; another process may take over")
@@ -109,6 +118,8 @@ class SharedDispatcher(Dispatcher):
             await super()._dispatch(update_id, payload)
 
     async def dispatch_pending(self, limit: int = 100) -> int:
+        if not self.has_work():
+            return 0
         try:
             held = await self.lock.hold()
         except Exception:  # the database went away for a moment: the run loop looks again soon

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Case, Conversation, Invite, Meeting, Participant, Person
+from bot.db.models import Case, Conversation, Invite, Meeting, OutboxMessage, Participant, Person
 from bot.i18n import resolve_locale
 from bot.storage.announcing import load_invitation, load_next_plan, meeting_view
 from bot.storage.feedback import load_openings, load_results
@@ -29,7 +29,7 @@ from flows.context import (
     PersonView,
 )
 from flows.events import ButtonPress, Command, Event
-from flows.outcome import State
+from flows.outcome import REPLY, State
 from flows.plan import PAPER_STEPS
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -65,8 +65,8 @@ async def load_context(
     default_locale: str,
     new_token,
     sealer: Sealer,
-) -> tuple[Context, Person | None, Conversation | None]:
-    person, conversation = await _person_and_conversation(session, user_id, chat_id)
+) -> tuple[Context, Person | None, Conversation | None, bool]:
+    person, conversation, reply_waiting = await _person_and_conversation(session, user_id, chat_id)
     state = State(
         conversation.flow, conversation.step, dict(conversation.data or {}), conversation.language
     ) if conversation else State()
@@ -107,7 +107,7 @@ async def load_context(
         consent=await consent_context(session, int(match.group(1)))
         if person is not None and isinstance(event, ButtonPress) and (match := _CONSENT_BUTTON.match(event.data)) else None,
     )
-    return ctx, person, conversation
+    return ctx, person, conversation, bool(reply_waiting)
 
 
 async def _meeting_run(session, event: Event, state: State, person: Person, cases, now, sealer: Sealer, models=None):
@@ -251,16 +251,24 @@ def _overview_case(event: Event, state: State, cases: tuple[CaseView, ...]) -> C
 
 
 async def _person_and_conversation(session: AsyncSession, user_id: int, chat_id: int):
-    """The person who wrote and their chat's conversation, in one query (a
-    second only for someone who is not a person)."""
+    """The person who wrote, their chat's conversation, and whether a reply
+    to the chat still waits in the outbox (bot.engine: then new replies
+    queue behind it), in one query; a second only for someone who is not a
+    person."""
+    reply_waiting = exists().where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending",
+                                   OutboxMessage.priority == REPLY)
     found = (await session.execute(
-        select(Person, Conversation)
+        select(Person, Conversation, reply_waiting.label("reply_waiting"))
         .outerjoin(Conversation, Conversation.chat_id == chat_id)
         .where(Person.telegram_user_id == user_id)
     )).first()
     if found is not None:
-        return found.Person, found.Conversation
-    return None, await session.get(Conversation, chat_id)
+        return found.Person, found.Conversation, found.reply_waiting
+    found = (await session.execute(
+        select(reply_waiting.label("reply_waiting"), Conversation)
+        .outerjoin_from(select(literal(1).label("one")).subquery(), Conversation, Conversation.chat_id == chat_id)
+    )).first()
+    return None, found.Conversation, found.reply_waiting
 
 
 async def _cases(session: AsyncSession, person: Person) -> tuple[tuple[Membership, ...], tuple[CaseView, ...]]:
