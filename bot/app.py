@@ -124,7 +124,7 @@ class Runtime:
         # time, and the senders split Telegram's global rate between the live processes.
         self.dispatcher = SharedDispatcher(self.sessionmaker, self.application, on_failure=self._apologise,
                                            sealer=sealer, lock=DispatchLock(self.db), metrics=self.metrics)
-        self.poller.hand_over = self.dispatcher.take  # what it stores is handled without reading it back
+        self.poller.dispatcher = self.dispatcher  # what it stores is handled without reading it back
         self.metrics.count_sent(self.sender)
         self.heartbeat = Heartbeat(self.sessionmaker, self.mode, limits)
         await self.heartbeat.beat()

@@ -11,7 +11,7 @@ from bot.db.models import Conversation, Person
 from bot.delivery.render import outbox_rows
 from bot.engine import AlreadyHandled
 from bot.i18n import resolve_locale
-from bot.inbox import mark_handled
+from bot.inbox import current_batch, mark_handled
 from flows.outcome import reply
 from flows.text import _
 
@@ -26,15 +26,21 @@ async def answer_edit(engine, update_id: int, sender) -> None:
     """Handle an edit once: the first time for this person, tell them;
     afterwards, nothing. Marked handled in the same transaction."""
     now = engine.clock()
+    batch = current_batch()
+    if batch is not None:  # stored and marked handled by the batch's own transaction (bot.inbox)
+        await _answer(batch.session, engine, sender, now)
+        return
     try:
         async with engine.sessionmaker() as session, session.begin():
-            await _answer(session, engine, update_id, sender, now)
+            await _answer(session, engine, sender, now)
+            if not await mark_handled(session, update_id, now):
+                raise AlreadyHandled(update_id)
     except AlreadyHandled:
         return
     engine.handled_ids.add(update_id)
 
 
-async def _answer(session, engine, update_id: int, sender, now) -> None:
+async def _answer(session, engine, sender, now) -> None:
     person = await session.scalar(select(Person).where(Person.chat_id == sender.chat_id))
     # Someone who is not a person (never joined, declined, erased
     # themselves) is told every time they edit: remembering that they
@@ -51,5 +57,3 @@ async def _answer(session, engine, update_id: int, sender, now) -> None:
             chosen = conversation.language if conversation else None  # chosen before consenting
         language = resolve_locale(chosen, sender.language_code, engine.default_locale)
         session.add_all(outbox_rows(reply(EDITS_ARE_NOT_READ), sender.chat_id, language, 0, now))
-    if not await mark_handled(session, update_id, now):
-        raise AlreadyHandled(update_id)

@@ -17,7 +17,7 @@ from bot.db.models import Conversation, OutboxMessage, Person
 from bot.delivery.sender import LEASE
 from bot.delivery.render import clear_buttons_row, outbox_rows
 from bot.i18n import render, resolve_locale
-from bot.inbox import mark_handled
+from bot.inbox import current_batch, mark_handled
 from bot.planner import Planner
 from bot.storage.changes import Actor, apply
 from bot.storage.context import load_context
@@ -90,6 +90,13 @@ class Engine:
 
     async def handle(self, update_id: int, sender: Sender, event: Event) -> Handled:
         now = self.clock()
+        batch = current_batch()
+        if batch is not None:
+            # Stored and marked handled by the batch's own transaction (bot.inbox).
+            handled, claimed = await self._handle(batch.session, update_id, sender, event, now, mark=False)
+            if claimed:
+                batch.after.append(lambda: self.outbox.take(claimed))
+            return handled
         try:
             async with self.sessionmaker() as session, session.begin():
                 handled, claimed = await self._handle(session, update_id, sender, event, now)
@@ -100,7 +107,8 @@ class Engine:
             self.outbox.take(claimed)  # committed and already claimed: sent without being read back
         return handled
 
-    async def _handle(self, session, update_id: int, sender: Sender, event: Event, now) -> tuple[Handled, list]:
+    async def _handle(self, session, update_id: int, sender: Sender, event: Event, now, *,
+                      mark: bool = True) -> tuple[Handled, list]:
         """Everything one update does, in the caller's transaction: the
         Handled to report and the outbox rows claimed for this process's sender."""
         ctx, person, conversation, reply_waiting = await load_context(
@@ -134,7 +142,8 @@ class Engine:
             if conversation is not None:
                 await session.delete(conversation)
         else:
-            version = self._save_position(session, conversation, sender.chat_id, ctx, result, now)
+            version = self._save_position(session, conversation, sender.chat_id, ctx, result, now,
+                                          person=actor.person is not None)
         own_language = resolve_locale(
             actor.person.language if actor.person else result.state.language,
             sender.language_code,
@@ -144,7 +153,7 @@ class Engine:
                                  await self._languages_of(session, result, sender))
         claimed = self._claim_own(rows, sender.chat_id, reply_waiting, now)
         session.add_all(rows)
-        if not await mark_handled(session, update_id, now):
+        if mark and not await mark_handled(session, update_id, now):
             raise AlreadyHandled(update_id)  # a repeat: all of it is rolled back
         return Handled(
             render(result.toast, own_language, plain=True) if result.toast else None,
@@ -153,13 +162,24 @@ class Engine:
         ), claimed
 
     async def set_blocked(self, chat_id: int, blocked: bool) -> None:
+        batch = current_batch()
+        if batch is not None:
+            await self._set_blocked(batch.session, chat_id, blocked)
+            return
         async with self.sessionmaker() as session, session.begin():
-            person = await session.scalar(select(Person).where(Person.chat_id == chat_id))
-            if person is not None:
-                person.blocked_at = self.clock() if blocked else None
+            await self._set_blocked(session, chat_id, blocked)
 
-    def _save_position(self, session, conversation, chat_id, ctx, result: Outcome, now) -> int:
+    async def _set_blocked(self, session, chat_id: int, blocked: bool) -> None:
+        person = await session.scalar(select(Person).where(Person.chat_id == chat_id))
+        if person is not None:
+            person.blocked_at = self.clock() if blocked else None
+
+    def _save_position(self, session, conversation, chat_id, ctx, result: Outcome, now, *, person: bool) -> int:
         state = result.state
+        if person and conversation is not None and conversation.version != 0 and state == ctx.state:
+            # Nothing to write: a person's position only changes with their
+            # state (updated_at is the clock of a non-person's trace, bot/purge.py).
+            return conversation.version
         if conversation is None:
             conversation = Conversation(chat_id=chat_id, data={}, version=0)
             session.add(conversation)

@@ -3,10 +3,17 @@
 The poller takes getUpdates' answer as raw JSON, not as python-telegram-bot
 objects: the library parses a whole batch at once, and one update it cannot
 read would fail the batch and, stored never, come back at the same offset
-for ever. Each update is written as it came (sealed when
-MEETBOT_ENCRYPTION_KEY is set), keyed by its update_id, together with the
-next offset in one transaction; only then is getUpdates asked again with
-that offset, which is what tells Telegram they were received.
+for ever. A batch is written keyed by update_id, together with the next
+offset, in one transaction; only then is getUpdates asked again with that
+offset, which is what tells Telegram they were received.
+
+Usually that same transaction handles the batch (Dispatcher.store_and_handle):
+its rows are written already handled, with no payload, beside the effects
+of each update, and one commit makes all of it durable. That is done only
+when every update in it is new and from a private chat and nothing stored
+earlier still waits; if anything fails, the transaction is rolled back and
+the batch is stored the usual way instead: as it came (sealed when
+MEETBOT_ENCRYPTION_KEY is set), and handed to the dispatcher in memory.
 
 The dispatcher takes stored, unhandled updates in update_id order and, one
 at a time: parses it (one that cannot be parsed is recorded, logged once and
@@ -19,12 +26,16 @@ row ends, its payload is dropped then."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Awaitable, Callable
 
 from sqlalchemy import case, null, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -77,6 +88,40 @@ async def mark_handled(session, update_id: int, now: datetime) -> bool:
     return marked is not None
 
 
+@dataclass
+class Batch:
+    """A batch being stored and handled in one transaction: its session, and
+    what is to be done once it is committed (answer a button, hand replies to
+    the sender, ...)."""
+
+    session: AsyncSession
+    after: list[Callable[[], Awaitable[None] | None]] = field(default_factory=list)
+
+
+_BATCH: ContextVar[Batch | None] = ContextVar("meetbot_batch", default=None)
+
+
+def current_batch() -> Batch | None:
+    """The batch whose transaction the update being handled belongs to, if any."""
+    return _BATCH.get()
+
+
+async def after_commit(action: Callable[[], Awaitable[None] | None]) -> None:
+    """Do `action` once the update's effects are committed: at once, or
+    after the batch's commit."""
+    batch = current_batch()
+    if batch is not None:
+        batch.after.append(action)
+        return
+    done = action()
+    if inspect.isawaitable(done):
+        await done
+
+
+class _Abandon(Exception):
+    """The batch cannot be handled in one transaction: store it the usual way."""
+
+
 def _update_id(item: object) -> int | None:
     value = item.get("update_id") if isinstance(item, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -89,9 +134,8 @@ class Poller:
         self.application = application
         self.timeout = timeout
         self.sealer = sealer or Sealer()
-        # Called with the (update_id, update) pairs of each batch newly stored
-        # (the dispatcher's take), so they need not be read back.
-        self.hand_over = None
+        # The Dispatcher that handles what this poller stores, in memory.
+        self.dispatcher = None
 
     async def next_offset(self) -> int:
         async with self.sessionmaker() as session:
@@ -112,7 +156,10 @@ class Poller:
 
     async def store(self, updates: list) -> int | None:
         """Store a batch of raw updates and the offset after it; returns the
-        new offset, or None if not one item had an update_id to key it by."""
+        new offset, or None if not one item had an update_id to key it by.
+        When the dispatcher may handle them at once, they are stored and
+        handled in one transaction (Dispatcher.store_and_handle); else they
+        are stored and handed to it."""
         keyed = {}
         for item in updates:
             update_id = _update_id(item)
@@ -124,25 +171,34 @@ class Poller:
         if not keyed:
             return None
         offset = max(keyed) + 1
-        now = _utcnow()
+        if self.dispatcher is not None and await self.dispatcher.store_and_handle(
+                keyed, lambda session, now: self.write(session, keyed, offset, now, handled=True)):
+            return offset
         async with self.sessionmaker() as session, session.begin():
-            # One statement stores the batch and says which rows are new (a
-            # repeat of an update already stored is left as it is) ...
-            fresh = set(await session.scalars(
-                insert(session, InboundUpdate)
-                .values([{"update_id": update_id, "payload": seal_payload(raw, self.sealer), "received_at": now,
-                          "attempts": 0} for update_id, raw in keyed.items()])
-                .on_conflict_do_nothing(index_elements=[InboundUpdate.update_id])
-                .returning(InboundUpdate.update_id)))
-            # ... and one moves the offset on (never back).
-            await session.execute(
-                insert(session, PollState).values(id=1, next_offset=offset)
-                .on_conflict_do_update(index_elements=[PollState.id], set_={"next_offset": case(
-                    (PollState.next_offset > offset, PollState.next_offset), else_=offset)}))
-        if self.hand_over is not None and fresh:
+            fresh = await self.write(session, keyed, offset, _utcnow())
+        if self.dispatcher is not None and fresh:
             # Committed: the dispatcher may take them as they are, without reading them back.
-            self.hand_over([(update_id, keyed[update_id]) for update_id in sorted(fresh)])
+            self.dispatcher.take([(update_id, keyed[update_id]) for update_id in sorted(fresh)])
         return offset
+
+    async def write(self, session, keyed: dict[int, dict], offset: int, now: datetime, *,
+                    handled: bool = False) -> set[int]:
+        """Two statements: one stores the batch and says which rows are new (a
+        repeat of an update already stored is left as it is), one moves the
+        offset on (never back). Rows written `handled` keep no payload."""
+        fresh = set(await session.scalars(
+            insert(session, InboundUpdate)
+            .values([{"update_id": update_id, "received_at": now, "attempts": 0,
+                      **({"handled_at": now, "payload": null()} if handled
+                         else {"payload": seal_payload(raw, self.sealer)})}
+                     for update_id, raw in keyed.items()])
+            .on_conflict_do_nothing(index_elements=[InboundUpdate.update_id])
+            .returning(InboundUpdate.update_id)))
+        await session.execute(
+            insert(session, PollState).values(id=1, next_offset=offset)
+            .on_conflict_do_update(index_elements=[PollState.id], set_={"next_offset": case(
+                (PollState.next_offset > offset, PollState.next_offset), else_=offset)}))
+        return fresh
 
     async def run(self, stopping: asyncio.Event, on_stored) -> None:
         offset = await self.next_offset()
@@ -208,6 +264,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._handed: dict[int, dict] = {}  # update_id -> the update, stored and committed
         self._looked_at = float("-inf")  # when the inbox was last read (monotonic)
+        self._handling = asyncio.Lock()  # one update (or batch) at a time, in update_id order
 
     def wake(self) -> None:
         self._wake.set()
@@ -223,7 +280,7 @@ class Dispatcher:
 
     def has_work(self) -> bool:
         """Rows were handed over, or it is time to read the inbox."""
-        return bool(self._handed) or asyncio.get_running_loop().time() - self._looked_at >= self.LOOK_EVERY
+        return bool(self._handed) or self._look_due()
 
     async def run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
@@ -235,26 +292,95 @@ class Dispatcher:
                 except TimeoutError:
                     pass
 
+    async def may_handle_now(self) -> bool:
+        """Whether this process may handle a batch at once (SharedDispatcher:
+        only while it holds the inbox)."""
+        return True
+
+    async def store_and_handle(self, updates: dict[int, dict], write) -> bool:
+        """Store a batch and handle it in one transaction, and commit once:
+        `write(session, now)` stores the rows already handled (Poller.write).
+        Only when every update is new and from a private chat, and nothing
+        stored earlier waits; if anything fails, nothing is written and
+        False says to store the batch the usual way (then each update is
+        handled in a transaction of its own, and a failure counted)."""
+        if self._handling.locked() or self._handed or not await self.may_handle_now():
+            return False
+        parsed = []
+        for update_id, raw in sorted(updates.items()):
+            try:
+                update = Update.de_json(raw, self.application.bot)
+            except Exception:
+                return False
+            if not served(update):
+                return False
+            parsed.append(update)
+        async with self._handling:
+            # Nothing stored before the batch may wait: none handed over, and
+            # none in the inbox when it is time to look there (rows another
+            # process stored, or one to be tried again).
+            if self._handed:
+                return False
+            if self._look_due() and (waiting := await self._look(100)):
+                self._handed.update(waiting)
+                return False
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    if len(await write(session, _utcnow())) < len(updates):
+                        raise _Abandon  # a repeat: the inbox knows whether it was handled
+                    batch = Batch(session)
+                    reset = _BATCH.set(batch)
+                    try:
+                        for update in parsed:
+                            await self.application.process_update(update)
+                            if update.update_id in self.failed:
+                                self.failed.discard(update.update_id)  # counted when tried on its own
+                                raise _Abandon
+                    finally:
+                        _BATCH.reset(reset)
+            except _Abandon:
+                return False
+            except Exception:  # the commit failed, say: the usual way, from the start
+                log.warning("a batch could not be handled in one transaction; each is handled on its own",
+                            exc_info=True)
+                return False
+        for action in batch.after:
+            try:
+                done = action()
+                if inspect.isawaitable(done):
+                    await done
+            except Exception:  # committed already; an answer to a button, say, is a courtesy
+                log.exception("after handling a batch")
+        return True
+
     async def dispatch_pending(self, limit: int = 100) -> int:
-        loop = asyncio.get_running_loop()
-        if loop.time() - self._looked_at >= self.LOOK_EVERY:
-            # Every row handed over so far was committed before this read, so
-            # the read has it (or, past the limit, reads it next time).
-            self._handed.clear()
-            self._looked_at = loop.time()
-            async with self.sessionmaker() as session:
-                rows = (await session.execute(
-                    select(InboundUpdate.update_id, InboundUpdate.payload).where(InboundUpdate.handled_at.is_(None))
-                    .order_by(InboundUpdate.update_id).limit(limit)
-                )).all()
-            if len(rows) == limit:
-                self.look_again()
-        else:
-            rows = sorted(self._handed.items())[:limit]
+        async with self._handling:
+            return await self._dispatch_pending(limit)
+
+    async def _dispatch_pending(self, limit: int) -> int:
+        rows = await self._look(limit) if self._look_due() else sorted(self._handed.items())[:limit]
         for update_id, payload in rows:
             self._handed.pop(update_id, None)
             await self._dispatch(update_id, payload)
         return len(rows)
+
+    def _look_due(self) -> bool:
+        return asyncio.get_running_loop().time() - self._looked_at >= self.LOOK_EVERY
+
+    async def _look(self, limit: int) -> list[tuple[int, dict | None]]:
+        """Read the inbox: its unhandled rows in update_id order. Every row
+        handed over so far was committed before this read, so the read has
+        it (or, past the limit, reads it next time)."""
+        self._handed.clear()
+        self._looked_at = asyncio.get_running_loop().time()
+        async with self.sessionmaker() as session:
+            rows = (await session.execute(
+                select(InboundUpdate.update_id, InboundUpdate.payload).where(InboundUpdate.handled_at.is_(None))
+                .order_by(InboundUpdate.update_id).limit(limit)
+            )).all()
+        if len(rows) == limit:
+            self.look_again()
+        return [tuple(row) for row in rows]
 
     async def _dispatch(self, update_id: int, payload: dict | None) -> None:
         """Handle one update: `payload` as stored (perhaps sealed) or as it came."""

@@ -26,6 +26,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, func, select, text
@@ -116,6 +117,21 @@ class SharedDispatcher(Dispatcher):
             return await super()._dispatch(update_id, payload)
         with self.metrics.timed():
             await super()._dispatch(update_id, payload)
+
+    async def store_and_handle(self, updates, write) -> bool:
+        started = time.perf_counter()
+        done = await super().store_and_handle(updates, write)
+        if done and self.metrics is not None:
+            self.metrics.handled_together(len(updates), time.perf_counter() - started)
+        return done
+
+    async def may_handle_now(self) -> bool:
+        if not await super().may_handle_now():
+            return False
+        try:
+            return await self.lock.hold()
+        except Exception:  # the database went away for a moment: the usual way
+            return False
 
     async def dispatch_pending(self, limit: int = 100) -> int:
         if not self.has_work():
