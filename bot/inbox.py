@@ -304,7 +304,7 @@ class Dispatcher:
         stored earlier waits; if anything fails, nothing is written and
         False says to store the batch the usual way (then each update is
         handled in a transaction of its own, and a failure counted)."""
-        if self._handling.locked() or self._handed or not await self.may_handle_now():
+        if not await self.may_handle_now():
             return False
         parsed = []
         for update_id, raw in sorted(updates.items()):
@@ -316,13 +316,18 @@ class Dispatcher:
                 return False
             parsed.append(update)
         async with self._handling:
-            # Nothing stored before the batch may wait: none handed over, and
-            # none in the inbox when it is time to look there (rows another
-            # process stored, or one to be tried again).
-            if self._handed:
+            # What was stored before goes first, each update on its own (the
+            # usual way): rows handed over, and when it is time to look, the
+            # inbox's (rows another process stored, or one to be tried again).
+            try:
+                for _round in range(MAX_HANDLING_ATTEMPTS + 1):
+                    if not self.has_work():
+                        break
+                    await self._dispatch_pending(100)
+            except Exception:  # the database went away for a moment: the usual way
+                log.warning("could not handle the updates before a batch", exc_info=True)
                 return False
-            if self._look_due() and (waiting := await self._look(100)):
-                self._handed.update(waiting)
+            if self.has_work():
                 return False
             try:
                 async with self.sessionmaker() as session, session.begin():
