@@ -6,8 +6,9 @@ connection of its own is the dispatcher; the others stand by and try to take
 the lock every second. A process that dies loses its connection and with it
 the lock at once, so another takes over without waiting for a lease to run
 out. (Should the lock's connection break while the process lives, another
-process may dispatch one batch beside it; the engine locks each update's row
-and refuses one already handled, so it still has its effects once.) On
+process may dispatch beside it until it notices, within CHECK_EVERY; the
+mark "handled" locks each update's row and refuses one already handled, so
+it still has its effects once.) On
 SQLite, which one process uses, every dispatcher dispatches.
 
 Messages: the outbox sender's claims (bot/delivery/sender.py). Reminders:
