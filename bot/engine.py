@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.db.models import Conversation, OutboxMessage, Person
-from bot.delivery.sender import LEASE
 from bot.delivery.render import clear_buttons_row, outbox_rows
 from bot.i18n import render, resolve_locale
 from bot.inbox import current_batch, mark_handled
@@ -151,7 +150,7 @@ class Engine:
         )
         rows = self._outbox_rows(result, sender, own_language, version, event, now,
                                  await self._languages_of(session, result, sender))
-        claimed = self._claim_own(rows, sender.chat_id, reply_waiting, now)
+        claimed = self._claim_own(rows, sender.chat_id, reply_waiting)
         session.add_all(rows)
         if mark and not await mark_handled(session, update_id, now):
             raise AlreadyHandled(update_id)  # a repeat: all of it is rolled back
@@ -212,7 +211,7 @@ class Engine:
             rows.extend(outbox_rows(reply, chat_id, language, version, now, sealer=self.sealer))
         return rows
 
-    def _claim_own(self, rows: list[OutboxMessage], chat_id: int, reply_waiting: bool, now) -> list[OutboxMessage]:
+    def _claim_own(self, rows: list[OutboxMessage], chat_id: int, reply_waiting: bool) -> list[OutboxMessage]:
         """Claim, as they are written, the replies to the person who wrote for
         this process's sender, which gets them in memory after the commit;
         unless a reply to them still waits in the outbox (as the context was
@@ -224,7 +223,7 @@ class Engine:
             return []
         for row in own:
             row.status, row.attempts = "pending", 0
-            row.claim, row.claimed_until = self.outbox.own_claim, now + LEASE
+            row.claim, row.claimed_until = self.outbox.own_claim, self.outbox.lease()
         return own
 
     async def _languages_of(self, session, result: Outcome, sender: Sender) -> dict[int, str]:

@@ -99,6 +99,11 @@ class OutboxSender:
         self._receipts: dict[int, dict] = {}  # row id -> what to record
         self._recording: asyncio.Task | None = None
 
+    def lease(self) -> datetime:
+        """Until when a claim taken now holds (by this sender's clock, which
+        may differ from the engine's in tests)."""
+        return self.clock() + LEASE
+
     def take(self, rows: list[OutboxMessage]) -> None:
         """Rows committed already claimed by this sender (own_claim), in order."""
         self._handed.extend(rows)
