@@ -349,13 +349,20 @@ class Dispatcher:
                 log.warning("a batch could not be handled in one transaction; each is handled on its own",
                             exc_info=True)
                 return False
+        # Committed. In order, and the Bot API calls among them (answers to
+        # buttons, command menus) side by side: they are independent.
+        calls = []
         for action in batch.after:
             try:
                 done = action()
-                if inspect.isawaitable(done):
-                    await done
-            except Exception:  # committed already; an answer to a button, say, is a courtesy
+            except Exception:  # committed already; what is left is a courtesy or found again
                 log.exception("after handling a batch")
+                continue
+            if inspect.isawaitable(done):
+                calls.append(done)
+        for result in await asyncio.gather(*calls, return_exceptions=True):
+            if isinstance(result, Exception):
+                log.error("after handling a batch", exc_info=result)
         return True
 
     async def dispatch_pending(self, limit: int = 100) -> int:
