@@ -116,6 +116,7 @@ class Runtime:
         limits = CountingRateLimits(self.settings.send_rate_global, self.settings.send_rate_per_chat,
                                     on_429=self.metrics.rate_limited.inc)
         self.sender = OutboxSender(self.sessionmaker, self.application.bot, limits, sealer=sealer)
+        self.engine.outbox = self.sender  # replies are handed to it in memory, already claimed
         recorder = ContactRecorder(self.sessionmaker, self.mode)
         self.poller = RecordingPoller(self.sessionmaker, self.application, timeout=self.settings.poll_timeout,
                                       sealer=sealer, recorder=recorder)
@@ -123,6 +124,7 @@ class Runtime:
         # time, and the senders split Telegram's global rate between the live processes.
         self.dispatcher = SharedDispatcher(self.sessionmaker, self.application, on_failure=self._apologise,
                                            sealer=sealer, lock=DispatchLock(self.db), metrics=self.metrics)
+        self.poller.dispatcher = self.dispatcher  # what it stores is handled without reading it back
         self.metrics.count_sent(self.sender)
         self.heartbeat = Heartbeat(self.sessionmaker, self.mode, limits)
         await self.heartbeat.beat()

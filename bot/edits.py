@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.db.models import Conversation, InboundUpdate, Person
+from bot.db.models import Conversation, Person
 from bot.delivery.render import outbox_rows
+from bot.engine import AlreadyHandled
 from bot.i18n import resolve_locale
+from bot.inbox import current_batch, mark_handled
 from flows.outcome import reply
 from flows.text import _
 
@@ -24,28 +26,34 @@ async def answer_edit(engine, update_id: int, sender) -> None:
     """Handle an edit once: the first time for this person, tell them;
     afterwards, nothing. Marked handled in the same transaction."""
     now = engine.clock()
-    async with engine.sessionmaker() as session, session.begin():
-        record = await session.get(InboundUpdate, update_id, with_for_update=True)
-        if record is None:  # handled without passing the inbox (direct calls)
-            record = InboundUpdate(update_id=update_id, received_at=now)
-            session.add(record)
-        elif record.handled_at is not None:
-            return
-        person = await session.scalar(select(Person).where(Person.chat_id == sender.chat_id))
-        # Someone who is not a person (never joined, declined, erased
-        # themselves) is told every time they edit: remembering that they
-        # were told would be the one thing kept about them, where the engine
-        # keeps not even their chat's position. An edit is rare; a repeated
-        # notice costs less than a trace.
-        if person is None or not person.told_about_edits:
-            if person is not None:
-                person.told_about_edits = True
-                person.blocked_at = None  # they write again, so they unblocked us
-                chosen = person.language
-            else:
-                conversation = await session.get(Conversation, sender.chat_id)
-                chosen = conversation.language if conversation else None  # chosen before consenting
-            language = resolve_locale(chosen, sender.language_code, engine.default_locale)
-            session.add_all(outbox_rows(reply(EDITS_ARE_NOT_READ), sender.chat_id, language, 0, now))
-        record.handled_at, record.payload = now, None
+    batch = current_batch()
+    if batch is not None:  # stored and marked handled by the batch's own transaction (bot.inbox)
+        await _answer(batch.session, engine, sender, now)
+        return
+    try:
+        async with engine.sessionmaker() as session, session.begin():
+            await _answer(session, engine, sender, now)
+            if not await mark_handled(session, update_id, now):
+                raise AlreadyHandled(update_id)
+    except AlreadyHandled:
+        return
     engine.handled_ids.add(update_id)
+
+
+async def _answer(session, engine, sender, now) -> None:
+    person = await session.scalar(select(Person).where(Person.chat_id == sender.chat_id))
+    # Someone who is not a person (never joined, declined, erased
+    # themselves) is told every time they edit: remembering that they
+    # were told would be the one thing kept about them, where the engine
+    # keeps not even their chat's position. An edit is rare; a repeated
+    # notice costs less than a trace.
+    if person is None or not person.told_about_edits:
+        if person is not None:
+            person.told_about_edits = True
+            person.blocked_at = None  # they write again, so they unblocked us
+            chosen = person.language
+        else:
+            conversation = await session.get(Conversation, sender.chat_id)
+            chosen = conversation.language if conversation else None  # chosen before consenting
+        language = resolve_locale(chosen, sender.language_code, engine.default_locale)
+        session.add_all(outbox_rows(reply(EDITS_ARE_NOT_READ), sender.chat_id, language, 0, now))

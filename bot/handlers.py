@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.edits import answer_edit
 from bot.engine import Engine, Sender
+from bot.inbox import after_commit
 from flows.events import ButtonPress, Command, OtherMessage, TextMessage
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,11 @@ def sender_of(update: Update) -> Sender:
 
 async def _handle(update: Update, context, event) -> None:
     handled = await _engine(context).handle(update.update_id, sender_of(update), event)
+    await after_commit(lambda: _after(update, context, handled))
+
+
+async def _after(update: Update, context, handled) -> None:
+    """What the Telegram side does once the update's effects are committed."""
     if update.callback_query is not None and not handled.duplicate:
         try:
             await update.callback_query.answer(handled.toast)
@@ -38,7 +44,8 @@ async def _handle(update: Update, context, event) -> None:
             log.info("could not answer a button press: %s", exc)
     if handled.commands_changed:
         await context.application.bot_data["refresh_commands"](update.effective_chat.id)
-    context.application.bot_data["wake_sender"]()
+    if handled.wake:  # the replies themselves were handed to the sender already
+        context.application.bot_data["wake_sender"]()
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -77,7 +84,7 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An edited message: not read, but the person is told so once."""
     await answer_edit(_engine(context), update.update_id, sender_of(update))
-    context.application.bot_data["wake_sender"]()
+    await after_commit(context.application.bot_data["wake_sender"])
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

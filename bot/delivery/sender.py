@@ -21,7 +21,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import String, and_, cast, exists, func, null, or_, select, text, update
+from sqlalchemy import String, and_, bindparam, cast, exists, func, null, or_, select, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import aliased
 from telegram import Bot, InlineKeyboardMarkup, InputFile
@@ -39,6 +39,7 @@ STOP_GRACE = 5.0  # seconds a stopping sender waits for the calls under way
 LEASE = timedelta(seconds=30)  # how long a crashed sender's claim blocks its chats
 MAX_ATTEMPTS = 15  # the 15th failure gives up: with backoff capped at 5 minutes, about 40 minutes of trying
 BATCH = 200  # chats per claim
+LOOK_EVERY = 0.5  # seconds: how often the outbox is looked at for what no wake-up announced
 PER_CHAT = 10  # messages per chat per claim: at ~1/s, well inside the lease
 CLAIM_LOCK = 0x6F7574626F78  # the PostgreSQL advisory lock that makes claims take turns
 
@@ -87,8 +88,30 @@ class OutboxSender:
         self._slots = asyncio.Semaphore(concurrency)
         self._stopping = False
         self.sent = 0
+        # Rows the engine wrote already claimed with this token and handed
+        # over after its commit (take): sent without a claim or a read-back.
+        self.own_claim = secrets.token_hex(8)
+        self._handed: list[OutboxMessage] = []
+        self._look = True  # whether the next round claims from the outbox too
+        self._looked_at = float("-inf")
+        # Sent messages waiting to be recorded: one statement and one commit
+        # records all that finished meanwhile (_record_sent).
+        self._receipts: dict[int, dict] = {}  # row id -> what to record
+        self._recording: asyncio.Task | None = None
+
+    def lease(self) -> datetime:
+        """Until when a claim taken now holds (by this sender's clock, which
+        may differ from the engine's in tests)."""
+        return self.clock() + LEASE
+
+    def take(self, rows: list[OutboxMessage]) -> None:
+        """Rows committed already claimed by this sender (own_claim), in order."""
+        self._handed.extend(rows)
+        self._wake.set()
 
     def wake(self) -> None:
+        """Something was queued that only the outbox knows of: claim it."""
+        self._look = True
         self._wake.set()
 
     async def run(self, stopping: asyncio.Event) -> None:
@@ -102,27 +125,33 @@ class OutboxSender:
             log.exception("outbox: could not clear finished messages")
         while not stopping.is_set():
             self._wake.clear()  # before looking, so a wake-up during the look is not lost
-            chats = []
-            try:
-                # Replies are claimed whatever is in flight; the rest only
-                # into the room left (see _claim).
-                chats = await self._claim(room=self.in_flight_limit - sum(map(len, in_flight.values())))
-            except Exception:  # the database went away for a moment: try again soon
-                log.exception("outbox claim failed")
+            chats = self._take_handed()
+            if self._look or self._since_look() >= LOOK_EVERY:
+                self._look, self._looked_at = False, asyncio.get_running_loop().time()
+                try:
+                    # Replies are claimed whatever is in flight; the rest only
+                    # into the room left (see _claim).
+                    claimed = await self._claim(room=self.in_flight_limit - sum(map(len, in_flight.values())))
+                except Exception:  # the database went away for a moment: try again soon
+                    log.exception("outbox claim failed")
+                    claimed = []
+                # Something was due: more may be, once room is free again.
+                self._look = bool(claimed)
+                chats += claimed
             for rows in chats:
                 task = asyncio.create_task(self._send_chat(rows))
                 in_flight[task] = rows
                 task.add_done_callback(lambda t: (in_flight.pop(t, None), self._wake.set()))
             if not chats:
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=0.5)
+                    await asyncio.wait_for(self._wake.wait(), timeout=LOOK_EVERY)
                 except TimeoutError:
                     pass
         # Stopping: finish the calls under way (so what Telegram accepted is
         # recorded as sent, not sent again), start no new ones, and hand back
         # every claim, so a restarted bot need not wait for leases to run out.
         self._stopping = True
-        claims = {row.claim for rows in in_flight.values() for row in rows}
+        claims = {row.claim for rows in in_flight.values() for row in rows} | {self.own_claim}
         if in_flight:
             _done, late = await asyncio.wait(list(in_flight), timeout=STOP_GRACE)
             for task in late:
@@ -135,6 +164,17 @@ class OutboxSender:
                     .where(OutboxMessage.claim.in_(claims), OutboxMessage.status == "pending")
                     .values(claim=None, claimed_until=None)
                 )
+
+    def _since_look(self) -> float:
+        return asyncio.get_running_loop().time() - self._looked_at
+
+    def _take_handed(self) -> list[list[OutboxMessage]]:
+        """The rows handed over since the last round, as each chat's list."""
+        handed, self._handed = self._handed, []
+        by_chat: dict[int, list[OutboxMessage]] = {}
+        for row in handed:
+            by_chat.setdefault(row.chat_id, []).append(row)
+        return list(by_chat.values())
 
     async def forget_finished(self) -> int:
         """Drop the text and file of messages finished before this version
@@ -150,7 +190,7 @@ class OutboxSender:
 
     async def drain_once(self) -> int:
         """Send what is due now and wait for it (tests, benchmarks, `purge`)."""
-        chats = await self._claim()
+        chats = self._take_handed() + await self._claim()
         await asyncio.gather(*(self._send_chat(rows) for rows in chats))
         return sum(len(rows) for rows in chats)
 
@@ -297,10 +337,33 @@ class OutboxSender:
             return True
         except Exception as exc:  # a 5xx, the network, an answer we cannot read, a bug: all count
             return await self._failed(row, exc)
-        message_id = getattr(message, "message_id", None)
-        await self._finish(row.id, status="sent", message_id=message_id)
+        await self._record_sent(row.id, getattr(message, "message_id", None))
         self.sent += 1
         return True
+
+    async def _record_sent(self, row_id: int, message_id: int | None) -> None:
+        """Record a message as sent (keeping no text or file); return once
+        that is committed. Messages that finish while such a commit runs are
+        recorded together by the next one, in one statement: under load one
+        commit records many messages, alone a message is recorded at once."""
+        self._receipts[row_id] = {"row_id": row_id, "at": self.clock(), "telegram_id": message_id}
+        while row_id in self._receipts:
+            if self._recording is None or self._recording.done():
+                self._recording = asyncio.create_task(self._write_receipts())
+            await asyncio.shield(self._recording)  # perhaps without ours: then the next one
+
+    async def _write_receipts(self) -> None:
+        receipts, self._receipts = self._receipts, {}
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                await session.execute(
+                    update(OutboxMessage.__table__).where(OutboxMessage.id == bindparam("row_id"))
+                    .values(status="sent", claim=None, claimed_until=None, payload=null(), blob=None,
+                            sent_at=bindparam("at"), telegram_message_id=bindparam("telegram_id")),
+                    list(receipts.values()))
+        except BaseException:
+            self._receipts.update(receipts)  # not recorded: the next commit tries again
+            raise
 
     async def _failed(self, row: OutboxMessage, exc: Exception) -> bool:
         """Count the failure and wait before the next try (the chat's later

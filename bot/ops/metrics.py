@@ -62,6 +62,13 @@ class Metrics:
         self.jobs_due.set(report.jobs_due)
         self.jobs_lag.set(report.jobs_lag)
 
+    def handled_together(self, count: int, seconds: float) -> None:
+        """A batch of `count` updates handled in one transaction (bot.inbox):
+        each counted, with its share of the time."""
+        for _ in range(count):
+            self.handling_seconds.observe(seconds / count)
+        self.updates_handled.inc(count)
+
     def timed(self):
         metrics = self
 

@@ -6,8 +6,9 @@ connection of its own is the dispatcher; the others stand by and try to take
 the lock every second. A process that dies loses its connection and with it
 the lock at once, so another takes over without waiting for a lease to run
 out. (Should the lock's connection break while the process lives, another
-process may dispatch one batch beside it; the engine locks each update's row
-and refuses one already handled, so it still has its effects once.) On
+process may dispatch beside it until it notices, within CHECK_EVERY; the
+mark "handled" locks each update's row and refuses one already handled, so
+it still has its effects once.) On
 SQLite, which one process uses, every dispatcher dispatches.
 
 Messages: the outbox sender's claims (bot/delivery/sender.py). Reminders:
@@ -26,6 +27,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, func, select, text
@@ -38,6 +40,10 @@ from bot.ops.models import ServiceProcess
 log = logging.getLogger(__name__)
 
 DISPATCH_LOCK = 0x696E626F78  # "inbox": PostgreSQL advisory lock of the one dispatcher
+# How often the lock's connection is asked whether it is still there; were
+# it lost, a second process may dispatch beside this one that long, and the
+# engine's mark "handled" still lets each update take effect once.
+CHECK_EVERY = 1.0  # seconds
 HEARTBEAT_EVERY = 5.0  # seconds
 ALIVE_FOR = timedelta(seconds=20)  # a process not seen for this long counts as gone
 FORGET_AFTER = timedelta(days=1)
@@ -54,13 +60,18 @@ class DispatchLock:
         self.db = db
         self.shared = db.dialect.name == "postgresql"
         self._conn: AsyncConnection | None = None
+        self._checked_at = float("-inf")  # when the lock's connection last answered (monotonic)
 
     async def hold(self) -> bool:
         if not self.shared:
             return True
         if self._conn is not None:
+            now = asyncio.get_running_loop().time()
+            if now - self._checked_at < CHECK_EVERY:
+                return True
             try:
                 await self._conn.execute(text("SELECT 1"))  # still connected, so still holding it
+                self._checked_at = now
                 return True
             except Exception:
                 log.warning("lost the inbox lock's connection; another process may take over")
@@ -102,19 +113,42 @@ class SharedDispatcher(Dispatcher):
         self.lock = lock
         self.metrics = metrics  # bot.ops.metrics.Metrics
 
-    async def _dispatch(self, row) -> None:
+    async def _dispatch(self, update_id, payload) -> None:
         if self.metrics is None:
-            return await super()._dispatch(row)
+            return await super()._dispatch(update_id, payload)
         with self.metrics.timed():
-            await super()._dispatch(row)
+            await super()._dispatch(update_id, payload)
+
+    async def store_and_handle(self, updates, write) -> bool:
+        started = time.perf_counter()
+        done = await super().store_and_handle(updates, write)
+        if done and self.metrics is not None:
+            self.metrics.handled_together(len(updates), time.perf_counter() - started)
+        return done
+
+    async def may_handle_now(self) -> bool:
+        if not await super().may_handle_now():
+            return False
+        try:
+            return await self.lock.hold()
+        except Exception:  # the database went away for a moment: the usual way
+            return False
 
     async def dispatch_pending(self, limit: int = 100) -> int:
+        if not self.has_work():
+            return 0
         try:
             held = await self.lock.hold()
         except Exception:  # the database went away for a moment: the run loop looks again soon
             log.exception("could not take the inbox lock")
+            held = False
+        if not held:
+            # The process that holds the lock reads them from the inbox; when
+            # this one takes over, it reads the inbox first.
+            self._handed.clear()
+            self.look_again()
             return 0
-        return await super().dispatch_pending(limit) if held else 0
+        return await super().dispatch_pending(limit)
 
     async def run(self, stopping: asyncio.Event) -> None:
         try:

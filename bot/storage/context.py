@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Case, Conversation, Invite, Meeting, Participant, Person
+from bot.db.models import Case, CaseCoordinator, Conversation, Invite, Meeting, OutboxMessage, Participant, Person
 from bot.i18n import resolve_locale
 from bot.audit_trail import case_lines
-from bot.storage.case_coordinators import coordinated_by, coordinators_of, other_coordinator_chats
+from bot.storage.case_coordinators import coordinated_by, other_coordinator_chats
 from bot.storage.announcing import load_invitation, load_next_plan, meeting_view
 from bot.storage.feedback import load_openings, load_results
 from bot.storage.offline import offline_attendees
@@ -34,7 +34,7 @@ from flows.context import (
     PersonView,
 )
 from flows.events import ButtonPress, Command, Event
-from flows.outcome import State
+from flows.outcome import REPLY, State
 from flows.plan import PAPER_STEPS
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -73,18 +73,15 @@ async def load_context(
     default_locale: str,
     new_token,
     sealer: Sealer,
-) -> tuple[Context, Person | None, Conversation | None]:
-    person = await session.scalar(select(Person).where(Person.telegram_user_id == user_id))
-    conversation = await session.get(Conversation, chat_id)
+) -> tuple[Context, Person | None, Conversation | None, bool]:
+    person, conversation, reply_waiting = await _person_and_conversation(session, user_id, chat_id)
     state = State(
         conversation.flow, conversation.step, dict(conversation.data or {}), conversation.language
     ) if conversation else State()
     person_view, cases = None, ()
     if person is not None:
-        memberships = await _memberships(session, person.id)
+        memberships, cases = await _cases(session, person)
         person_view = PersonView(person.id, person.name, person.is_coordinator, person.language, memberships)
-        if person.is_coordinator:
-            cases = await _coordinated_cases(session, person.id)
     invite = await _invite(session, event, state, now)
     preparations, overview = (), None
     if person is not None and _about_preparation(event, state):
@@ -121,7 +118,7 @@ async def load_context(
         audit_trail=await _audit_trail(session, event, state, cases) if cases else None,
         colleagues=await _colleagues(session) if cases and _about_handover(event, state) else (),
     )
-    return ctx, person, conversation
+    return ctx, person, conversation, bool(reply_waiting)
 
 
 async def _meeting_run(session, event: Event, state: State, person: Person, cases, now, sealer: Sealer, models=None):
@@ -307,56 +304,103 @@ def _overview_case(event: Event, state: State, cases: tuple[CaseView, ...]) -> C
     return next((c for c in cases if c.id == case_id), None)
 
 
+async def _person_and_conversation(session: AsyncSession, user_id: int, chat_id: int):
+    """The person who wrote, their chat's conversation, and whether a reply
+    to the chat still waits in the outbox (bot.engine: then new replies
+    queue behind it), in one query; a second only for someone who is not a
+    person."""
+    reply_waiting = exists().where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending",
+                                   OutboxMessage.priority == REPLY)
+    found = (await session.execute(
+        select(Person, Conversation, reply_waiting.label("reply_waiting"))
+        .outerjoin(Conversation, Conversation.chat_id == chat_id)
+        .where(Person.telegram_user_id == user_id)
+    )).first()
+    if found is not None:
+        return found.Person, found.Conversation, found.reply_waiting
+    found = (await session.execute(
+        select(reply_waiting.label("reply_waiting"), Conversation)
+        .outerjoin_from(select(literal(1).label("one")).subquery(), Conversation, Conversation.chat_id == chat_id)
+    )).first()
+    return None, found.Conversation, found.reply_waiting
+
+
 async def _meetings(session: AsyncSession, case_ids: list[int]) -> dict[int, list[MeetingView]]:
     found: dict[int, list[MeetingView]] = {case_id: [] for case_id in case_ids}
     if not case_ids:
         return found
-    rows = await session.scalars(
-        select(Meeting).where(Meeting.case_id.in_(case_ids)).order_by(Meeting.starts_at)
-    )
-    for m in rows:
+    for m in await session.scalars(select(Meeting).where(Meeting.case_id.in_(case_ids)).order_by(Meeting.starts_at)):
         found[m.case_id].append(meeting_view(m))
     return found
 
 
-async def _memberships(session: AsyncSession, person_id: int) -> tuple[Membership, ...]:
-    rows = (
-        await session.execute(
-            select(Participant, Case)
-            .join(Case, Case.id == Participant.case_id)
-            .where(Participant.person_id == person_id)
-            .order_by(Case.id)
-        )
-    ).all()
-    meetings = await _meetings(session, [case.id for _p, case in rows])
-    return tuple(
-        Membership(case.id, case.pseudonym, p.role, case.status, case.timezone, tuple(meetings[case.id]))
-        for p, case in rows
+COORDINATES = "coordinates"  # not a participant's role: a row of case_coordinators among the people
+
+
+async def _cases(session: AsyncSession, person: Person) -> tuple[tuple[Membership, ...], tuple[CaseView, ...]]:
+    """The cases a person is in (memberships) and, for a coordinator, the
+    cases they coordinate (alone or beside others): the cases with their
+    meetings in one query, the people in them and each coordinated case's
+    coordinators in a second (only with cases), and for coordinated cases the
+    people without Telegram in a third."""
+    rows = (await session.execute(
+        select(Case, Meeting, Case.id.in_(coordinated_by(person.id)).label("coordinating"))
+        .outerjoin(Meeting, Meeting.case_id == Case.id)
+        .where(or_(Case.id.in_(coordinated_by(person.id)),
+                   Case.id.in_(select(Participant.case_id).where(Participant.person_id == person.id))))
+        .order_by(Case.id, Meeting.starts_at)
+    )).all()
+    cases: dict[int, Case] = {}
+    meetings: dict[int, list[MeetingView]] = {}
+    coordinates: set[int] = set()
+    for case, meeting, coordinating in rows:
+        cases[case.id] = case
+        if coordinating and person.is_coordinator:
+            coordinates.add(case.id)
+        found = meetings.setdefault(case.id, [])
+        if meeting is not None:
+            found.append(meeting_view(meeting))
+    if not cases:
+        return (), ()
+    coordinated = [c for c in cases.values() if c.id in coordinates]
+    coordinated_ids = [c.id for c in coordinated]
+    # The people in the cases and, for the cases this person coordinates, their
+    # coordinators with rights now (role COORDINATES), in one statement.
+    in_cases = select(Participant.case_id, Participant.person_id, Participant.role, Person.name, Person.chat_id,
+                      Participant.id.label("position")) \
+        .join(Person, Person.id == Participant.person_id) \
+        .where(Participant.case_id.in_(list(cases)),
+               or_(Participant.person_id == person.id, Participant.case_id.in_(coordinated_ids)))
+    coordinating = select(CaseCoordinator.case_id, CaseCoordinator.person_id, literal(COORDINATES), Person.name,
+                          Person.chat_id, CaseCoordinator.id) \
+        .join(Person, Person.id == CaseCoordinator.person_id) \
+        .where(CaseCoordinator.case_id.in_(coordinated_ids), Person.is_coordinator.is_(True))
+    leading = select(Case.id, Case.coordinator_id, literal(COORDINATES), Person.name, Person.chat_id, literal(0)) \
+        .join(Person, Person.id == Case.coordinator_id) \
+        .where(Case.id.in_(coordinated_ids), Person.is_coordinator.is_(True))
+    people = (await session.execute(
+        union_all(in_cases, coordinating, leading).order_by("case_id", "position"))).all() if coordinated_ids else \
+        (await session.execute(in_cases.order_by(Participant.case_id, Participant.id))).all()
+    memberships = tuple(
+        Membership(p.case_id, cases[p.case_id].pseudonym, p.role, cases[p.case_id].status, cases[p.case_id].timezone,
+                   tuple(meetings[p.case_id]))
+        for p in people if p.person_id == person.id and p.role != COORDINATES
     )
-
-
-async def _coordinated_cases(session: AsyncSession, person_id: int) -> tuple[CaseView, ...]:
-    cases = list(await session.scalars(select(Case).where(Case.id.in_(coordinated_by(person_id))).order_by(Case.id)))
-    ids = [c.id for c in cases]
-    meetings = await _meetings(session, ids)
-    coordinators = await coordinators_of(session, ids)
-    people: dict[int, list[tuple[str, str]]] = {case_id: [] for case_id in ids}
-    if ids:
-        rows = await session.execute(
-            select(Participant.case_id, Person.name, Participant.role, Person.chat_id)
-            .join(Person, Person.id == Participant.person_id)
-            .where(Participant.case_id.in_(ids))
-            .order_by(Participant.id)
-        )
-        for case_id, name, role, chat_id in rows:
-            people[case_id].append((name, role, chat_id))
-    offline = await offline_attendees(session, ids)
-    return tuple(
+    if not coordinated:
+        return memberships, ()
+    offline = await offline_attendees(session, coordinated_ids)
+    in_case: dict[int, list] = {case_id: [p for p in people if p.case_id == case_id and p.role != COORDINATES]
+                                for case_id in coordinated_ids}
+    colleagues: dict[int, list[tuple[int, str]]] = {case_id: [] for case_id in coordinated_ids}
+    for p in people:  # the lead first (its own row, or the case's lead), then the others in the order they were added
+        if p.role == COORDINATES and (p.person_id, p.name) not in colleagues[p.case_id]:
+            colleagues[p.case_id].append((p.person_id, p.name))
+    return memberships, tuple(
         CaseView(c.id, c.pseudonym, c.model_id, c.timezone, c.status, c.coordinator_id,
-                 tuple(meetings[c.id]), tuple((name, role) for name, role, _chat in people[c.id]),
-                 tuple(chat for _name, _role, chat in people[c.id]), offline[c.id], c.placed_on, c.moved_out_on, c.decision_on,
-                 tuple((p.id, p.name) for p in coordinators[c.id]))
-        for c in cases
+                 tuple(meetings[c.id]), tuple((p.name, p.role) for p in in_case[c.id]),
+                 tuple(p.chat_id for p in in_case[c.id]), offline[c.id], c.placed_on, c.moved_out_on, c.decision_on,
+                 tuple(colleagues[c.id]))
+        for c in coordinated
     )
 
 

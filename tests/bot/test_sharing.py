@@ -1,12 +1,13 @@
 """Sharing one database between processes: one dispatcher at a time, the rate split between the live ones."""
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from bot.db.engine import make_engine
 from bot.delivery.limits import RateLimits
-from bot.ops.sharing import ALIVE_FOR, DispatchLock, Heartbeat
+from bot.ops.sharing import ALIVE_FOR, CHECK_EVERY, DispatchLock, Heartbeat
 
 
 async def test_one_process_at_a_time_holds_the_inbox_and_a_closed_connection_hands_it_on(database_url):
@@ -19,6 +20,7 @@ async def test_one_process_at_a_time_holds_the_inbox_and_a_closed_connection_han
         assert not await second.hold()
         await first._conn.invalidate()  # as when a process dies: its connection goes, and the lock with it
         assert await second.hold()
+        await asyncio.sleep(CHECK_EVERY)  # its connection is asked once a second
         assert not await first.hold()  # it notices, and stands by
         await second.release()
         assert await first.hold()

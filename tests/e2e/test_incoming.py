@@ -240,6 +240,7 @@ async def test_with_a_key_the_update_is_sealed_while_it_waits_and_dropped_once_h
     async with running_bot(emulator, database_url, encryption_key=key) as runtime:
         handle = runtime.dispatcher.dispatch_pending
         runtime.dispatcher.dispatch_pending = _nothing  # stored, not yet handled
+        runtime.dispatcher.store_and_handle = _not_at_once  # (not handled as it is stored either)
         sent = await anna.send_text(f"My note: {marker}")
         await anna.wait_until_answered(timeout=10)  # confirmed to Telegram, so stored
         waiting = await inbound(runtime, sent["update_id"])
@@ -259,6 +260,10 @@ async def test_with_a_key_the_update_is_sealed_while_it_waits_and_dropped_once_h
 
 async def _nothing(limit: int = 100) -> int:
     return 0
+
+
+async def _not_at_once(updates, write) -> bool:
+    return False
 
 
 async def test_an_item_without_an_update_id_cannot_be_stored_but_does_not_hold_up_the_others(
