@@ -29,7 +29,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.db.models import OutboxMessage, Person
 from bot.delivery.limits import RateLimits, retry_seconds
-from bot.delivery.render import draw
+from bot.delivery.render import RENDERING, draw
 from bot.delivery.sealed import opened
 from bot.storage.sealing import Sealer
 
@@ -211,10 +211,11 @@ class OutboxSender:
         # failure: nothing may overtake it.
         behind_a_waiting_one = exists().where(
             earlier.chat_id == OutboxMessage.chat_id,
-            earlier.status == "pending",
             earlier.priority <= OutboxMessage.priority,
             earlier.id < OutboxMessage.id,
-            earlier.not_before > now,
+            # waiting after a failure, or a document still being drawn (it
+            # becomes pending, or failed, within seconds: bot.documents.worker)
+            or_(and_(earlier.status == "pending", earlier.not_before > now), earlier.status == RENDERING),
         )
         claimable = and_(
             OutboxMessage.status == "pending",

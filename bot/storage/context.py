@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import exists, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery.render import RENDERING
 from bot.db.models import Case, CaseCoordinator, Conversation, Invite, Meeting, OutboxMessage, Participant, Person
 from bot.i18n import resolve_locale
 from bot.audit_trail import case_lines
@@ -309,7 +310,7 @@ async def _person_and_conversation(session: AsyncSession, user_id: int, chat_id:
     to the chat still waits in the outbox (bot.engine: then new replies
     queue behind it), in one query; a second only for someone who is not a
     person."""
-    reply_waiting = exists().where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending",
+    reply_waiting = exists().where(OutboxMessage.chat_id == chat_id, OutboxMessage.status.in_(("pending", RENDERING)),
                                    OutboxMessage.priority == REPLY)
     found = (await session.execute(
         select(Person, Conversation, reply_waiting.label("reply_waiting"))

@@ -7,12 +7,12 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from cryptography.fernet import Fernet
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from telegram import Bot
 
 from bot.db.models import OutboxMessage
 from bot.delivery.limits import RateLimits
-from bot.delivery.render import outbox_rows
+from bot.delivery.render import RENDERING, outbox_rows
 from bot.delivery.sender import OutboxSender
 from bot.storage.sealing import Sealer
 from flows.outcome import CalendarEntry, reply
@@ -100,6 +100,26 @@ async def test_a_waiting_message_is_overtaken_only_by_a_more_urgent_one(emulator
     async with Bot(emulator.token, base_url=emulator.base_url) as bot:
         claimed = await OutboxSender(sessionmaker, bot, RateLimits(30, 50))._claim()
     assert sorted(row.payload["text"] for rows in claimed for row in rows) == ["2:3:0", "3:1:0"]
+
+
+async def test_a_document_still_being_drawn_keeps_its_place_in_the_chat(emulator, sessionmaker):
+    """The plan's PDF waits as "render" while it is drawn; what was written after
+    it to the same chat, as urgent or less, waits for it (a reply may pass)."""
+    now = datetime.now(timezone.utc)
+    async with sessionmaker() as session, session.begin():
+        drawing = _message(2, 0, 1, now)
+        drawing.method, drawing.status = "sendDocument", RENDERING
+        session.add_all([drawing, _message(2, 1, 1, now), _message(2, 2, 0, now)])
+    async with Bot(emulator.token, base_url=emulator.base_url) as bot:
+        sender = OutboxSender(sessionmaker, bot, RateLimits(30, 50))
+        claimed = await sender._claim()
+        assert [row.payload["text"] for rows in claimed for row in rows] == ["2:2:0"]
+        async with sessionmaker() as session, session.begin():
+            await session.execute(update(OutboxMessage).where(OutboxMessage.claim.is_not(None))
+                                  .values(status="sent", claim=None, claimed_until=None))
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == drawing.id).values(status="pending"))
+        claimed = await sender._claim()
+    assert [row.payload["text"] for rows in claimed for row in rows] == ["2:0:1", "2:1:1"]
 
 
 async def test_per_chat_order_holds_under_502s_and_a_429_burst(emulator, sessionmaker):
