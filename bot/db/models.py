@@ -357,8 +357,11 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     # ix_outbox_chat: a chat's waiting messages, which every claim looks up per chat.
+    # ix_outbox_chat_waiting: whether an earlier message of the chat waits after a
+    # failure (not_before in the future), which a claim asks for every candidate row.
     __table_args__ = (Index("ix_outbox_due", "status", "priority", "not_before", "id"),
-                      Index("ix_outbox_chat", "chat_id", "status", "priority", "id"), NO_REUSE)
+                      Index("ix_outbox_chat", "chat_id", "status", "priority", "id"),
+                      Index("ix_outbox_chat_waiting", "chat_id", "status", "not_before"), NO_REUSE)
 
 
 class PollState(Base):

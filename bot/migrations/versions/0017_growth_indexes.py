@@ -11,6 +11,13 @@ deletion does not grow with the database:
 - audit_log.actor_id and invites.created_by: erasing a person sets them to
   NULL; without an index each erasure read the whole audit trail.
 
+- outbox (chat_id, status, not_before): a claim asks, for every message it
+  might take, whether an earlier message of that chat waits after a failure
+  (not_before in the future). ix_outbox_chat answered that by walking the
+  chat's whole queue, so each claim cost grew with the queue: 30 ms for the
+  chat query and 50 ms for the candidates with 5,000 bulk messages waiting
+  for 200 chats, on every wake of the sender; with this index 8 ms each.
+
 A foreign key whose parent row is deleted makes the database look for the
 children (ON DELETE CASCADE / SET NULL); SQLite and PostgreSQL index only the
 parent's side, so without these every such deletion read the whole child table.
@@ -39,8 +46,10 @@ INDEXES = (
 def upgrade() -> None:
     for table, column in INDEXES:
         op.create_index(op.f(f'ix_{table}_{column}'), table, [column], unique=False)
+    op.create_index('ix_outbox_chat_waiting', 'outbox', ['chat_id', 'status', 'not_before'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_outbox_chat_waiting', table_name='outbox')
     for table, column in reversed(INDEXES):
         op.drop_index(op.f(f'ix_{table}_{column}'), table_name=table)
