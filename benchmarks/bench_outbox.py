@@ -47,6 +47,7 @@ async def main(messages: int, chats: int, database_url: str | None) -> None:
             tracemalloc.start()
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             started = time.perf_counter()
+            started_clock = time.monotonic()  # the emulator stamps each call with time.monotonic()
             async with Bot(emulator.token, base_url=emulator.base_url) as bot:
                 sender = OutboxSender(sessionmaker, bot, RateLimits(Settings().send_rate_global, Settings().send_rate_per_chat))
                 stopping = asyncio.Event()
@@ -65,12 +66,17 @@ async def main(messages: int, chats: int, database_url: str | None) -> None:
             rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             delivered = sum(len(u.bot_messages) for u in users)
             refused = sum(1 for c in emulator.calls if c.status == 429)
+            sends = [c.time for c in emulator.calls if c.method == "sendMessage" and c.status == 200]
         await engine.dispose()
     ideal = messages / 30
     print(f"outbox: {delivered} of {messages} messages to {chats} chats in {elapsed:.1f} s "
           f"({delivered / elapsed:.1f}/s; ideal {ideal:.1f} s at 30/s, {ideal / elapsed:.0%} of ideal); "
           f"429s: {refused}; Python heap peak {peak / 1e6:.1f} MB; max RSS {rss_after / 1024:.0f} MB "
           f"(+{(rss_after - rss_before) / 1024:.0f} MB while draining)")
+    # Where the time went: the sender starting, the steady pace, the last look at the outbox.
+    print(f"  first send {sends[0] - started_clock:.2f} s after the start; between the first and the last send "
+          f"{(len(sends) - 1) / (sends[-1] - sends[0]):.1f}/s; the drain seen finished "
+          f"{elapsed - (sends[-1] - started_clock):.2f} s after the last send")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from sqlalchemy import select  # noqa: E402
 
 from benchmarks.bench_updates import seed_coordinators  # noqa: E402
 from benchmarks.fresh import fresh_database  # noqa: E402
-from benchmarks.processes import load_average, meetbot, percentile  # noqa: E402
+from benchmarks.processes import load_average, meetbot, percentile, spread  # noqa: E402
 from bot.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from bot.db.models import Job  # noqa: E402
 from bot.emulator import BotApiEmulator  # noqa: E402
@@ -73,33 +73,37 @@ async def lag(jobs: int, seconds: float, database_url: str | None) -> None:
           f"(all of the bot's work, these jobs included)")
 
 
-async def startup(coordinators: int, database_url: str | None) -> None:
-    results = {}
-    for count in (0, coordinators):
-        with tempfile.TemporaryDirectory() as folder:
-            url = await fresh_database(database_url, folder)
-            await seed_coordinators(url, count, 60_000)
-            async with BotApiEmulator() as emulator:
-                emulator.faults.delay = 0.05  # every Bot API call takes 50 ms
-                bot = meetbot(emulator, url, f"{folder}/counts.json")
-                await bot.start(emulator)
-                results[count] = bot.startup
-                await bot.stop()
+async def startup(coordinators: int, rounds: int, database_url: str | None) -> None:
+    results: dict[int, list[float]] = {0: [], coordinators: []}
+    for _ in range(rounds):  # interleaved: none, many, none, many, ...
+        for count in (0, coordinators):
+            with tempfile.TemporaryDirectory() as folder:
+                url = await fresh_database(database_url, folder)
+                await seed_coordinators(url, count, 60_000)
+                async with BotApiEmulator() as emulator:
+                    emulator.faults.delay = 0.05  # every Bot API call takes 50 ms
+                    bot = meetbot(emulator, url, f"{folder}/counts.json")
+                    await bot.start(emulator)
+                    results[count].append(bot.startup)
+                    await bot.stop()
     backend = "PostgreSQL" if database_url else "SQLite"
-    print(f"start-up until the first poll, 50 ms per Bot API call, {backend}, {load_average()}: "
-          f"{results[coordinators]:.2f} s with {coordinators} coordinators, {results[0]:.2f} s with none")
+    print(f"start-up until the first poll, 50 ms per Bot API call, {backend}, {rounds} interleaved rounds, "
+          f"{load_average()}: {spread(results[coordinators])} s with {coordinators} coordinators, "
+          f"{spread(results[0])} s with none")
 
 
 async def main(args) -> None:
-    await lag(args.jobs, args.seconds, args.database_url)
-    await startup(args.coordinators, args.database_url)
+    if args.jobs:
+        await lag(args.jobs, args.seconds, args.database_url)
+    await startup(args.coordinators, args.startups, args.database_url)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=200, help="0: measure only the start-up")
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--coordinators", type=int, default=1000)
+    parser.add_argument("--startups", type=int, default=3, help="start-ups measured, interleaved")
     parser.add_argument("--database-url", help="default: a temporary SQLite file; a PostgreSQL database given here is wiped")
     main_args = parser.parse_args()
     asyncio.run(main(main_args))

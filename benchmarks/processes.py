@@ -16,25 +16,16 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from bot.emulator.process_env import bot_process_env
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY = Fernet.generate_key().decode()
 
 
 def meetbot_env(emulator, database_url: str, counts: str, **settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEETBOT_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        MEETBOT_TOKEN=emulator.token,
-        MEETBOT_DATABASE_URL=database_url,
-        MEETBOT_API_BASE_URL=emulator.base_url,
-        MEETBOT_API_FILE_URL=emulator.base_file_url,
-        MEETBOT_DEFAULT_LOCALE="en",
-        MEETBOT_POLL_TIMEOUT="1",
-        MEETBOT_LOG_LEVEL="WARNING",
-        MEETBOT_BENCH_COUNTS=counts,
-        MEETBOT_ENCRYPTION_KEY=KEY,  # sealed at rest, as in production
-    )
-    env.update(settings)
+    env = bot_process_env(emulator, database_url, KEY,  # sealed at rest, as in production
+                          **{"MEETBOT_LOG_LEVEL": "WARNING", "MEETBOT_BENCH_COUNTS": counts, **settings})
+    env["PYTHONPATH"] = str(ROOT)
     return env
 
 

@@ -93,7 +93,7 @@ class Case(Base):
     # what happens in the case. Everyone with coordinator rights to it, the lead too, is in
     # `case_coordinators`. None when its last coordinator was removed (`meetbot handover`
     # gives it a new one) or erased (closed cases only; open ones are handed over first).
-    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     model_id: Mapped[str] = mapped_column(String(64))
     timezone: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
@@ -281,10 +281,10 @@ class Job(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     step: Mapped[int | None] = mapped_column(Integer)  # for a step's timer: which step it times
-    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
-    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -309,7 +309,7 @@ class Invite(Base):
     kind: Mapped[str] = mapped_column(String(16))  # participant | coordinator
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     role: Mapped[str | None] = mapped_column(String(16))
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -373,8 +373,11 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     # ix_outbox_chat: a chat's waiting messages, which every claim looks up per chat.
+    # ix_outbox_chat_waiting: whether an earlier message of the chat waits after a
+    # failure (not_before in the future), which a claim asks for every candidate row.
     __table_args__ = (Index("ix_outbox_due", "status", "priority", "not_before", "id"),
-                      Index("ix_outbox_chat", "chat_id", "status", "priority", "id"), NO_REUSE)
+                      Index("ix_outbox_chat", "chat_id", "status", "priority", "id"),
+                      Index("ix_outbox_chat_waiting", "chat_id", "status", "not_before"), NO_REUSE)
 
 
 class PollState(Base):
@@ -395,7 +398,7 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -67,14 +67,23 @@ class RateLimits:
 
     async def _open_gate(self) -> None:
         """Lets the waiters through one global interval apart (never during a
-        429's pause), the lowest priority number first, then in arrival order."""
+        429's pause), the lowest priority number first, then in arrival order.
+
+        The slots are a grid: the next one counts from this slot, not from
+        when the event loop got round to it. The loop wakes the gate a little
+        late each time, more on a busy machine, and counting from then lost
+        that delay on every message (28 a second became 25). A slot late by
+        less than an interval is made up by the next, so a second may hold
+        one send more than the rate; after a pause the grid starts afresh."""
         while self._waiting:
-            wait = max(self._next_global, self._paused_until) - self.clock()
+            slot = max(self._next_global, self._paused_until)
+            wait = slot - self.clock()
             if wait > 0:
                 await asyncio.sleep(wait)
                 continue
             _priority, _arrival, waiter = heapq.heappop(self._waiting)
             if waiter.done():  # its sender was cancelled while waiting
                 continue
-            self._next_global = self.clock() + self.global_interval
+            now = self.clock()
+            self._next_global = (slot if now - slot < self.global_interval else now) + self.global_interval
             waiter.set_result(None)

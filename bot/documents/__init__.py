@@ -6,7 +6,6 @@ shipped with matplotlib).
 """
 
 from bot.documents.model import Document, Fields, Paragraph, Section, Signatures, Table
-from bot.documents.pdf import render_pdf, render_pdf_async
 
 __all__ = [
     "Document",
@@ -18,3 +17,13 @@ __all__ = [
     "render_pdf",
     "render_pdf_async",
 ]
+
+
+def __getattr__(name: str):
+    # fpdf2 (and numpy under fontTools) load when a PDF is first drawn, not
+    # when the bot starts: `meetbot run` polls sooner and stays smaller.
+    if name in ("render_pdf", "render_pdf_async"):
+        from bot.documents import pdf
+
+        return getattr(pdf, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

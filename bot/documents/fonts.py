@@ -6,10 +6,10 @@ and the common symbols; emoji it does not have (see `text.printable`).
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
-import matplotlib
 from fontTools.ttLib import TTFont
 
 FAMILY = "DejaVu"
@@ -23,8 +23,14 @@ FILES = {
 }
 
 
+@lru_cache(maxsize=1)
 def font_dir() -> Path:
-    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    # Found without importing matplotlib (and numpy with it): the bot process
+    # starts faster and smaller, and loads them only when it draws a chart.
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("matplotlib is not installed: its DejaVu fonts draw the plan document")
+    return Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"
 
 
 def font_path(style: str = "") -> Path:

@@ -231,7 +231,7 @@ class BotApiEmulator:
     """The Bot API of one bot, plus the people it talks to."""
 
     def __init__(self, token: str = "123456:TEST", bot_username: str = "meetbot_test_bot", *,
-                 rate_limits: bool = False, bot_name: str = "Meetbot") -> None:
+                 rate_limits: bool = False, bot_name: str = "Meetbot", first_update_id: int = 1) -> None:
         self.token = token
         self.bot_username = bot_username
         self.bot_name = bot_name
@@ -254,7 +254,9 @@ class BotApiEmulator:
         self._users: dict[int, EmulatedUser] = {}  # every chat by id: people's and groups
         self._updates: list[dict] = []
         self._injected: set[int] = set()  # update ids put in by inject_update: always delivered
-        self._next_update_id = 1
+        # Telegram's update ids only grow: a bot whose database has handled
+        # ids up to n is given an emulator that starts above n.
+        self._next_update_id = first_update_id
         self._allowed = _DEFAULT_UPDATES
         self._poller: object | None = None
         self._files: dict[str, StoredFile] = {}

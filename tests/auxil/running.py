@@ -4,7 +4,6 @@ outbox) against the emulator, in this process or as a separate process."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import tempfile
@@ -14,6 +13,7 @@ from cryptography.fernet import Fernet
 
 from bot.app import Runtime
 from bot.config import Settings
+from bot.emulator.process_env import bot_process_env
 
 # The tests' own encryption key, one for the whole run, so a bot restarted
 # on the same database (a test that kills it) still reads what it stored.
@@ -53,20 +53,8 @@ async def running_bot(emulator, database_url: str, *, clock=None, **overrides):
 
 
 def env_for(emulator, database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEETBOT_")}
-    env.update(
-        MEETBOT_TOKEN=emulator.token,
-        MEETBOT_DATABASE_URL=database_url,
-        MEETBOT_API_BASE_URL=emulator.base_url,
-        MEETBOT_API_FILE_URL=emulator.base_file_url,
-        MEETBOT_DEFAULT_LOCALE="en",
-        MEETBOT_POLL_TIMEOUT="1",
-        MEETBOT_SEND_RATE_PER_CHAT="50",
-        MEETBOT_QUIET_HOURS="",
-        MEETBOT_SCHEDULER_INTERVAL="0.2",
-        MEETBOT_ENCRYPTION_KEY=TEST_KEY,
-    )
-    return env
+    return bot_process_env(emulator, database_url, TEST_KEY,
+                           MEETBOT_SEND_RATE_PER_CHAT="50", MEETBOT_QUIET_HOURS="", MEETBOT_SCHEDULER_INTERVAL="0.2")
 
 
 async def start_bot_process(emulator, database_url: str, *, log_path=None, **env) -> subprocess.Popen:

@@ -3,6 +3,9 @@
 import asyncio
 from datetime import datetime, timezone
 
+import pytest
+
+from bot.delivery import limits as limits_module
 from bot.delivery.limits import RateLimits
 from bot.delivery.render import outbox_rows, split_text
 from bot.delivery.sender import backoff
@@ -93,6 +96,31 @@ async def test_rate_limits_space_messages_globally_and_per_chat():
     start = loop.time()
     await asyncio.gather(*(limits.acquire(100 + i) for i in range(10)))
     assert loop.time() - start >= 9 / 50 - 0.01
+
+
+async def test_the_global_pace_keeps_to_its_grid_when_the_event_loop_wakes_late(monkeypatch):
+    """A busy event loop wakes the gate late; that delay must not add up
+    message after message (it turned 28 a second into 25)."""
+    now = [0.0]
+    limits = RateLimits(global_rate=10, per_chat_rate=1000, clock=lambda: now[0])
+    real_sleep = asyncio.sleep
+
+    async def late_sleep(seconds):
+        now[0] += seconds + 0.005  # the loop wakes 5 ms late, every time
+        await real_sleep(0)
+
+    monkeypatch.setattr(limits_module.asyncio, "sleep", late_sleep)
+    released = []
+
+    async def send(chat_id):
+        await limits.acquire(chat_id)
+        released.append(now[0])
+
+    await asyncio.gather(*(send(100 + i) for i in range(11)))
+    monkeypatch.undo()
+    # Ten intervals of 0.1 s: late by 5 ms once, not ten times.
+    assert released[-1] == pytest.approx(1.005)
+    assert all(b - a <= 0.1 + 1e-9 for a, b in zip(released, released[1:]))
 
 
 async def test_a_429_pauses_everyone():
