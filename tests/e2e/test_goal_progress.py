@@ -21,7 +21,9 @@ GOAL = "Kim ska trivas i skolan & <sova>"
 
 
 async def start_follow_up_preparation(person, since):
-    notice = await person.wait_for(lambda m: "You can prepare for it now" in m.text, after=since, timeout=20)
+    # A new notice: the first meeting's own may be edited (its button taken away) after `since`.
+    notice = await person.wait_for(lambda m: "You can prepare for it now" in m.text
+                                   and any(m is new for new in person.messages[since:]), after=since, timeout=20)
     return await act(person, person.press("Start preparing ▶", message=notice), contains="Question 1 of")
 
 
