@@ -145,16 +145,16 @@ async def _next_meeting(cia, anna, lars, aino) -> None:
     await _press(cia, "next:case:", cia.bot_messages[-1])  # who answered what
 
 
-async def _family_group_conference(emulator, cia) -> tuple:
-    """A second case, a family group conference: after the professional's
-    part, Jukka is asked to leave the room, Mette's family plans on their
-    own and calls everyone back with "we are ready"."""
-    day = (datetime.now(timezone.utc) + timedelta(days=20)).date()
+async def _new_case(cia, name: str, choices: list[str], *, days_ahead: int, at: str) -> list[str]:
+    """Cia sets up a further case (its model and meeting type by button) and
+    asks for its invite links; returns them, one for each role, in order."""
+    day = (datetime.now(timezone.utc) + timedelta(days=days_ahead)).date()
     await _act(cia, cia.send_command("new"))
-    await _act(cia, cia.send_text("Familjen B"))
-    await _press(cia, "setup:model:family_group_conference")
+    await _act(cia, cia.send_text(name))
+    for choice in choices:
+        await _press(cia, choice)
     await _act(cia, cia.send_text(day.strftime("%d.%m.%Y")))
-    await _act(cia, cia.send_text("10.00"))
+    await _act(cia, cia.send_text(at))
     await _press(cia, "setup:place:none")
     await _press(cia, "setup:create")
     before = len(cia.messages)
@@ -162,7 +162,15 @@ async def _family_group_conference(emulator, cia) -> tuple:
     await _act(cia, cia.press(choice.buttons[-1][0].text, message=choice))  # the newest case comes last
     await cia.wait_for(lambda m: m.photo is not None and len([x for x in cia.messages[before:] if x.photo]) >= 4,
                        after=before, timeout=TIMEOUT)
-    family, _child, _network, professional = [LINK.search(m.caption).group(0) for m in cia.messages[before:] if m.photo]
+    return [LINK.search(m.caption).group(0) for m in cia.messages[before:] if m.photo]
+
+
+async def _family_group_conference(emulator, cia) -> tuple:
+    """A second case, a family group conference: after the professional's
+    part, Jukka is asked to leave the room, Mette's family plans on their
+    own and calls everyone back with "we are ready"."""
+    family, _child, _network, professional = await _new_case(
+        cia, "Familjen B", ["setup:model:family_group_conference"], days_ahead=20, at="10.00")
     mette = emulator.user(1005, "Mette", language_code="da")
     await _join(mette, family)
     jukka = emulator.user(1006, "Jukka", language_code="fi")
@@ -189,21 +197,8 @@ async def _danish_series(emulator, cia):
     Cia records the placement (40 days ago), sends him the first status
     meeting, plans a talk with him beside it, and /next shows the series: the
     meetings ahead by kind, and which cadence rule is due or overdue."""
-    day = (datetime.now(timezone.utc) + timedelta(days=3)).date()
-    await _act(cia, cia.send_command("new"))
-    await _act(cia, cia.send_text("Familie J"))
-    await _press(cia, "setup:model:danish_series")
-    await _press(cia, "setup:type:statusmode")
-    await _act(cia, cia.send_text(day.strftime("%d.%m.%Y")))
-    await _act(cia, cia.send_text("15.00"))
-    await _press(cia, "setup:place:none")
-    await _press(cia, "setup:create")
-    before = len(cia.messages)
-    choice = await _act(cia, cia.send_command("invite"))
-    await _act(cia, cia.press(choice.buttons[-1][0].text, message=choice))  # the newest case comes last
-    await cia.wait_for(lambda m: m.photo is not None and len([x for x in cia.messages[before:] if x.photo]) >= 4,
-                       after=before, timeout=TIMEOUT)
-    _family, child, *_others = [LINK.search(m.caption).group(0) for m in cia.messages[before:] if m.photo]
+    _family, child, *_others = await _new_case(
+        cia, "Familie J", ["setup:model:danish_series", "setup:type:statusmode"], days_ahead=3, at="15.00")
     oliver = emulator.user(1007, "Oliver", language_code="da")
     await _join(oliver, child)
 
