@@ -53,6 +53,11 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _holds_bulk(rows: list[OutboxMessage]) -> bool:
+    """Whether a chat in flight takes up room (replies never do)."""
+    return any(row.priority > 0 for row in rows)
+
+
 def _within_room(chat_ids: list[int], candidates, room: int) -> list[int]:
     """The ids to claim: per chat a prefix of its (priority, id) order, at
     most PER_CHAT. `room` counts chats with anything but replies: a chat
@@ -67,15 +72,10 @@ def _within_room(chat_ids: list[int], candidates, room: int) -> list[int]:
         if room <= 0:
             # Only the replies at its head; the chat's later rows wait behind them.
             rows = list(itertools.takewhile(lambda row: row.priority == 0, rows))
-        if any(row.priority > 0 for row in rows):
+        if _holds_bulk(rows):
             room -= 1
         taken.extend(row.id for row in rows)
     return taken
-
-
-def _holds_bulk(rows: list[OutboxMessage]) -> bool:
-    """Whether a chat in flight takes up room (replies never do)."""
-    return any(row.priority > 0 for row in rows)
 
 
 def backoff(attempts: int) -> float:
@@ -221,8 +221,7 @@ class OutboxSender:
         """Claim due messages of whole chats: a list of each chat's rows, in
         order. Replies (priority 0) are always taken; other messages only
         while `room` lasts, counted in chats (None: BATCH chats), the chats
-        with the most urgent
-        and oldest first, so a full bulk send in flight never holds a reply
+        with the most urgent and oldest first, so a full bulk send in flight never holds a reply
         back. A chat's rows are taken as a prefix of its (priority, id)
         order, and a chat with claimed rows is not claimed again: order
         within a chat holds. Each claim has its own token, so rows whose
