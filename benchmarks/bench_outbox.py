@@ -27,7 +27,7 @@ from bot.delivery.sender import OutboxSender  # noqa: E402
 from bot.emulator import BotApiEmulator  # noqa: E402
 
 
-async def main(messages: int, chats: int, database_url: str | None) -> None:
+async def main(messages: int, chats: int, database_url: str | None, refuse_one: bool = False) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = await fresh_database(database_url, folder)
         engine = make_engine(url)
@@ -52,7 +52,12 @@ async def main(messages: int, chats: int, database_url: str | None) -> None:
                 sender = OutboxSender(sessionmaker, bot, RateLimits(Settings().send_rate_global, Settings().send_rate_per_chat))
                 stopping = asyncio.Event()
                 task = asyncio.create_task(sender.run(stopping))
+                refused_once = False
                 while True:
+                    if refuse_one and not refused_once and len(emulator.calls) >= chats + messages // 3:
+                        # One 429 (retry after 1 s) a third of the way: it should cost about that second, no more.
+                        emulator.faults.next_429.append(1)
+                        refused_once = True
                     async with sessionmaker() as session:
                         left = await session.scalar(select(func.count()).select_from(OutboxMessage)
                                                     .where(OutboxMessage.status == "pending"))
@@ -83,6 +88,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--chats", type=int, default=100)
+    parser.add_argument("--refuse-one", action="store_true", help="answer one send a third of the way with a 429 (retry after 1 s)")
     parser.add_argument("--database-url", help="default: a temporary SQLite file; a PostgreSQL database given here is wiped")
     args = parser.parse_args()
-    asyncio.run(main(args.messages, args.chats, args.database_url))
+    asyncio.run(main(args.messages, args.chats, args.database_url, args.refuse_one))

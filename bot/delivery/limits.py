@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 import time
+from collections import deque
 from datetime import timedelta
 
 
@@ -31,6 +33,7 @@ class RateLimits:
         self.clock = clock
         self._next_global = 0.0
         self._paused_until = 0.0
+        self._released: deque[float] = deque()  # when the last second's sends were let through
         self._chat_tokens: dict[int, tuple[float, float]] = {}  # chat -> (tokens, at)
         self._waiting: list[tuple[int, int, asyncio.Future]] = []  # (priority, arrival, waiter): a heap
         self._arrivals = itertools.count()
@@ -73,11 +76,14 @@ class RateLimits:
         when the event loop got round to it. The loop wakes the gate a little
         late each time, more on a busy machine, and counting from then lost
         that delay on every message (28 a second became 25). A slot late by
-        less than an interval is made up by the next, so a second may hold
-        one send more than the rate; after a pause the grid starts afresh."""
+        less than an interval is made up by the next; but never more than the
+        rate's worth go within one second (Telegram counts per second), so
+        making up cannot bunch sends into a 429. After a pause the grid
+        starts afresh."""
         while self._waiting:
             slot = max(self._next_global, self._paused_until)
-            wait = slot - self.clock()
+            # Held back by a full second, the grid still keeps its slot.
+            wait = max(slot, self._second_free()) - self.clock()
             if wait > 0:
                 await asyncio.sleep(wait)
                 continue
@@ -86,4 +92,13 @@ class RateLimits:
                 continue
             now = self.clock()
             self._next_global = (slot if now - slot < self.global_interval else now) + self.global_interval
+            self._released.append(now)
             waiter.set_result(None)
+
+    def _second_free(self) -> float:
+        """When the last second holds fewer sends than the rate allows (the
+        rate is asked each time: bot.ops.sharing changes this process's share)."""
+        per_second = math.ceil(1 / self.global_interval - 1e-9)
+        while len(self._released) > per_second:
+            self._released.popleft()
+        return self._released[0] + 1.0 if len(self._released) == per_second else 0.0

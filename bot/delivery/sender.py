@@ -16,7 +16,9 @@ the outcome, a finished row keeps no text and no file."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import math
 import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -40,7 +42,10 @@ LEASE = timedelta(seconds=30)  # how long a crashed sender's claim blocks its ch
 MAX_ATTEMPTS = 15  # the 15th failure gives up: with backoff capped at 5 minutes, about 40 minutes of trying
 BATCH = 200  # chats per claim
 LOOK_EVERY = 0.5  # seconds: how often the outbox is looked at for what no wake-up announced
-PER_CHAT = 10  # messages per chat per claim: at ~1/s, well inside the lease
+# Messages per chat per claim. With twice the chats in flight that the
+# global pace needs (chats_in_flight), each gets about half its per-chat
+# rate: five at one a second take about ten seconds, well inside the lease.
+PER_CHAT = 5
 CLAIM_LOCK = 0x6F7574626F78  # the PostgreSQL advisory lock that makes claims take turns
 
 
@@ -48,22 +53,28 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _holds_bulk(rows: list[OutboxMessage]) -> bool:
+    """Whether a chat in flight takes up room (replies never do)."""
+    return any(row.priority > 0 for row in rows)
+
+
 def _within_room(chat_ids: list[int], candidates, room: int) -> list[int]:
     """The ids to claim: per chat a prefix of its (priority, id) order, at
-    most PER_CHAT (at about one a second per chat, more would outlive the
-    lease); replies always, anything else only while `room` lasts, the
-    chats in their claiming order."""
+    most PER_CHAT. `room` counts chats with anything but replies: a chat
+    with a reply waiting is always taken (its replies at least), any other
+    chat only while room lasts, the chats in their claiming order."""
     by_chat: dict[int, list] = {chat: [] for chat in chat_ids}
     for row in candidates:
         by_chat[row.chat_id].append(row)
     taken: list[int] = []
     for chat in chat_ids:
-        for n, row in enumerate(by_chat[chat]):
-            if n == PER_CHAT or (row.priority > 0 and room <= 0):
-                break  # the chat's later rows wait behind this one
-            taken.append(row.id)
-            if row.priority > 0:
-                room -= 1
+        rows = by_chat[chat][:PER_CHAT]
+        if room <= 0:
+            # Only the replies at its head; the chat's later rows wait behind them.
+            rows = list(itertools.takewhile(lambda row: row.priority == 0, rows))
+        if _holds_bulk(rows):
+            room -= 1
+        taken.extend(row.id for row in rows)
     return taken
 
 
@@ -82,9 +93,8 @@ class OutboxSender:
         self.sealer = sealer or Sealer()
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay  # seconds to wait after the n-th failure
-        # Rows claimed but not yet sent: about ten seconds' worth at the global rate.
-        self.in_flight_limit = max(30, int(limits.global_rate * 10))
         self._wake = asyncio.Event()
+        self.concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
         self._stopping = False
         self.sent = 0
@@ -98,6 +108,18 @@ class OutboxSender:
         # records all that finished meanwhile (_record_sent).
         self._receipts: dict[int, dict] = {}  # row id -> what to record
         self._recording: asyncio.Task | None = None
+
+    def chats_in_flight(self) -> int:
+        """How many chats may have bulk claimed at once. Telegram lets each
+        chat have about one message a second, so the pace a drain reaches is
+        the number of chats sending times that, however many messages each
+        holds: twice the chats the global pace needs keep its every slot
+        taken while a chat waits out its own interval. Never fewer than the
+        calls that may run at once, since one chat's messages go one after
+        another. Asked at each claim: the global pace is this process's
+        share (bot.ops.sharing), which changes as processes come and go."""
+        chats_per_chat_interval = self.limits.chat_interval / self.limits.global_interval
+        return max(self.concurrency, math.ceil(2 * chats_per_chat_interval))
 
     def lease(self) -> datetime:
         """Until when a claim taken now holds (by this sender's clock, which
@@ -130,8 +152,9 @@ class OutboxSender:
                 self._look, self._looked_at = False, asyncio.get_running_loop().time()
                 try:
                     # Replies are claimed whatever is in flight; the rest only
-                    # into the room left (see _claim).
-                    claimed = await self._claim(room=self.in_flight_limit - sum(map(len, in_flight.values())))
+                    # into the room left, counted in chats (see _claim).
+                    bulk_chats = sum(1 for rows in in_flight.values() if _holds_bulk(rows))
+                    claimed = await self._claim(room=self.chats_in_flight() - bulk_chats)
                 except Exception:  # the database went away for a moment: try again soon
                     log.exception("outbox claim failed")
                     claimed = []
@@ -197,8 +220,8 @@ class OutboxSender:
     async def _claim(self, room: int | None = None) -> list[list[OutboxMessage]]:
         """Claim due messages of whole chats: a list of each chat's rows, in
         order. Replies (priority 0) are always taken; other messages only
-        while `room` lasts (None: no limit), the chats with the most urgent
-        and oldest first, so a full bulk send in flight never holds a reply
+        while `room` lasts, counted in chats (None: BATCH chats), the chats
+        with the most urgent and oldest first, so a full bulk send in flight never holds a reply
         back. A chat's rows are taken as a prefix of its (priority, id)
         order, and a chat with claimed rows is not claimed again: order
         within a chat holds. Each claim has its own token, so rows whose
@@ -223,7 +246,7 @@ class OutboxSender:
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
             ~behind_a_waiting_one,
         )
-        room = BATCH * PER_CHAT if room is None else max(room, 0)
+        room = BATCH if room is None else max(room, 0)
         async with self.sessionmaker() as session, session.begin():
             if session.bind.dialect.name == "postgresql":
                 # One claim at a time across processes, so a claim sees every

@@ -123,6 +123,32 @@ async def test_the_global_pace_keeps_to_its_grid_when_the_event_loop_wakes_late(
     assert all(b - a <= 0.1 + 1e-9 for a, b in zip(released, released[1:]))
 
 
+async def test_making_up_for_a_late_wake_never_puts_more_than_the_rate_into_one_second(monkeypatch):
+    """The grid makes up a late slot with the next one; that must not bunch
+    eleven sends into one second at ten a second (Telegram answers 429)."""
+    now = [0.0]
+    limits = RateLimits(global_rate=10, per_chat_rate=1000, clock=lambda: now[0])
+    real_sleep = asyncio.sleep
+    wakes = []
+
+    async def once_late_sleep(seconds):
+        await real_sleep(0)  # first, so the senders let through before this sleep see its time
+        now[0] += seconds + (0.09 if not wakes else 0.0)  # the first wake 90 ms late, the rest on time
+        wakes.append(now[0])
+
+    monkeypatch.setattr(limits_module.asyncio, "sleep", once_late_sleep)
+    released = []
+
+    async def send(chat_id):
+        await limits.acquire(chat_id)
+        released.append(now[0])
+
+    await asyncio.gather(*(send(100 + i) for i in range(21)))
+    monkeypatch.undo()
+    assert max(sum(1 for t in released if start <= t < start + 1.0) for start in released) == 10
+    assert released[-1] == pytest.approx(2.0)  # and no time is lost: twenty intervals after the first
+
+
 async def test_a_429_pauses_everyone():
     limits = RateLimits(global_rate=1000, per_chat_rate=1000)
     limits.pause(0.3)

@@ -13,7 +13,7 @@ from telegram import Bot
 from bot.db.models import OutboxMessage
 from bot.delivery.limits import RateLimits
 from bot.delivery.render import RENDERING, outbox_rows
-from bot.delivery.sender import OutboxSender
+from bot.delivery.sender import PER_CHAT, OutboxSender
 from bot.storage.sealing import Sealer
 from flows.outcome import CalendarEntry, reply
 from flows.text import _
@@ -355,9 +355,9 @@ async def test_a_reply_is_claimed_and_sent_while_a_5000_message_bulk_fills_the_s
                 return len(sent) >= 5
             await _eventually(bulk_under_way)
             async with sessionmaker() as session:
-                claimed = await session.scalar(select(func.count()).select_from(OutboxMessage)
+                claimed = await session.scalar(select(func.count(func.distinct(OutboxMessage.chat_id)))
                                                .where(OutboxMessage.claim.is_not(None)))
-            assert claimed <= sender.in_flight_limit  # the claims took only the room there was
+            assert claimed <= sender.chats_in_flight()  # the claims took only the room there was
             async with sessionmaker() as session, session.begin():
                 session.add(_message(2, 0, 0, datetime.now(timezone.utc)))
             sender.wake()  # as the engine does after its commit
@@ -373,3 +373,28 @@ async def test_a_reply_is_claimed_and_sent_while_a_5000_message_bulk_fills_the_s
     async with sessionmaker() as session:
         left = await session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending"))
     assert left > 4000  # the bulk was far from drained
+
+
+async def test_one_claim_puts_enough_chats_in_flight_to_keep_the_global_pace_full(sessionmaker):
+    """Telegram allows each chat about one message a second, so a drain's
+    pace is the number of chats sending: with ten messages waiting in each
+    of 100 chats, one claim at the default limits (30 a second, one a second
+    per chat) takes twice the 30 chats the pace needs, a few messages each,
+    and no more than about ten seconds' worth in all (counted, not timed;
+    before, the room counted messages and one claim took 28 chats of ten)."""
+    now = datetime.now(timezone.utc)
+    async with sessionmaker() as session, session.begin():
+        session.add_all([_message(chat, n, 2, now) for chat in range(1000, 1100) for n in range(10)])
+    sender = OutboxSender(sessionmaker, Bot("1:x"), RateLimits(30, 1))
+    claimed = await sender._claim(room=sender.chats_in_flight())
+    assert len(claimed) == sender.chats_in_flight() == 60
+    assert all(len(rows) == PER_CHAT for rows in claimed)
+    assert sum(map(len, claimed)) <= 30 * 10
+    # Each chat's claim is the head of its queue, in order.
+    assert all([row.payload["text"] for row in rows] == [f"{rows[0].chat_id}:{n}:2" for n in range(PER_CHAT)]
+               for rows in claimed)
+    # The room is full: a further claim takes nothing but replies.
+    async with sessionmaker() as session, session.begin():
+        session.add(_message(1099, 10, 0, now))
+    replies = await sender._claim(room=0)
+    assert [[row.payload["text"] for row in rows] for rows in replies] == [["1099:10:0"]]
