@@ -23,7 +23,11 @@ async def add_task(cia, control, what, owners, when="In a week", goal=None):
     for name in owners:
         await cia.press(f"▫ {name}", message=ask)
         await cia.wait_for(lambda m: any(b.text == f"✅ {name}" for row in m.buttons for b in row), timeout=10)
-    asked = await act(cia, cia.press("Done choosing ▶", message=ask))
+    before = len(cia.messages)
+    await cia.press("Done choosing ▶", message=ask)
+    # The next question: a notice such as "Lars has joined" may come before it.
+    asked = await cia.wait_for(lambda m: "Which goal does it serve?" in m.text or "By when?" in m.text,
+                               after=before, timeout=10)
     if "Which goal does it serve?" in asked.text:  # at a step that writes goals
         await act(cia, cia.press(goal or "No particular goal", message=asked), contains="By when?")
     else:
