@@ -137,7 +137,9 @@ class Runtime:
         self.documents = DocumentWorker(self.sessionmaker, models=self.models, sealer=sealer, wake_sender=self.sender.wake)
         data = self.application.bot_data
         data["engine"] = self.engine
-        data["wake_sender"] = self._wake_delivery
+        data["wake_sender"] = self.sender.wake
+        # Only when a plan's PDF was queued: each look is a query (it looks every half second anyway).
+        data["wake_documents"] = self.documents.wake
         data["refresh_commands"] = self._refresh_commands
         self.menus = asyncio.create_task(
             register_menus(self.application.bot, self.sessionmaker, self.settings.default_locale), name="menus")
@@ -161,11 +163,6 @@ class Runtime:
             asyncio.create_task(self._supervised(lambda: self.documents.run(self.stopping)), name="documents"),
             asyncio.create_task(self._supervised(lambda: self.heartbeat.run(self.stopping)), name="heartbeat"),
         ]
-
-    def _wake_delivery(self) -> None:
-        """Something was queued: the sender, and the worker drawing the plan's PDFs."""
-        self.sender.wake()
-        self.documents.wake()
 
     async def _supervised(self, loop_factory) -> None:
         """Keep a worker loop alive: an unexpected error is logged and the loop

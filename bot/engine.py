@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.db.models import Conversation, OutboxMessage, Person
-from bot.delivery.render import clear_buttons_row, outbox_rows
+from bot.delivery.render import RENDERING, clear_buttons_row, outbox_rows
 from bot.i18n import render, resolve_locale
 from bot.inbox import current_batch, mark_handled
 from bot.planner import Planner
@@ -48,6 +48,7 @@ class Handled:
     duplicate: bool = False
     commands_changed: bool = False  # someone became a coordinator or chose a language
     wake: bool = False  # it queued messages the sender must look for (not handed over in memory)
+    drawing: bool = False  # it queued a document for the document worker to draw (the plan's PDF)
 
 
 class AlreadyHandled(Exception):
@@ -158,6 +159,7 @@ class Engine:
             render(result.toast, own_language, plain=True) if result.toast else None,
             commands_changed=any(isinstance(c, (BecomeCoordinator, SetLanguage)) for c in result.changes),
             wake=wake_for(rows, claimed),
+            drawing=any(row.status == RENDERING for row in rows),
         ), claimed
 
     async def set_blocked(self, chat_id: int, blocked: bool) -> None:
@@ -237,6 +239,6 @@ class Engine:
 
 
 def wake_for(rows: list[OutboxMessage], claimed: list[OutboxMessage]) -> bool:
-    """Whether the sender (or the document worker) must look in the outbox:
-    it wrote something not handed over in memory."""
+    """Whether the sender must look in the outbox: it wrote something not
+    handed over in memory."""
     return len(rows) > len(claimed)

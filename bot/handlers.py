@@ -46,6 +46,8 @@ async def _after(update: Update, context, handled) -> None:
         await context.application.bot_data["refresh_commands"](update.effective_chat.id)
     if handled.wake:  # the replies themselves were handed to the sender already
         context.application.bot_data["wake_sender"]()
+    if handled.drawing:
+        context.application.bot_data["wake_documents"]()
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -111,3 +111,4 @@ async def until_handled(session, update_id: int) -> None:
             return
         await asyncio.sleep(0.05)
     raise TimeoutError("the update was not handled")
+
