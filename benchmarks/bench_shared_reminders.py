@@ -170,6 +170,6 @@ if __name__ == "__main__":
                         help="seconds from seeding until the jobs come due (the processes start meanwhile)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds after they came due: later is missed")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test_p5",
-                        help="a PostgreSQL database, wiped (a sqlite+aiosqlite:/// URL works too)")
+                        help="a PostgreSQL database, wiped (or a new sqlite+aiosqlite:/// file)")
     args = parser.parse_args()
     asyncio.run(run(args.jobs, args.processes, args.lead, args.timeout, args.database_url))
