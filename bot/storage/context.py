@@ -326,13 +326,9 @@ async def _person_and_conversation(session: AsyncSession, user_id: int, chat_id:
     return None, found.Conversation, found.reply_waiting
 
 
-async def _meetings(session: AsyncSession, case_ids: list[int]) -> dict[int, list[MeetingView]]:
-    found: dict[int, list[MeetingView]] = {case_id: [] for case_id in case_ids}
-    if not case_ids:
-        return found
-    for m in await session.scalars(select(Meeting).where(Meeting.case_id.in_(case_ids)).order_by(Meeting.starts_at)):
-        found[m.case_id].append(meeting_view(m))
-    return found
+async def _meetings_of(session: AsyncSession, case_id: int) -> tuple[MeetingView, ...]:
+    rows = await session.scalars(select(Meeting).where(Meeting.case_id == case_id).order_by(Meeting.starts_at))
+    return tuple(meeting_view(m) for m in rows)
 
 
 COORDINATES = "coordinates"  # not a participant's role: a row of case_coordinators among the people
@@ -344,10 +340,11 @@ async def _cases(session: AsyncSession, person: Person) -> tuple[tuple[Membershi
     meetings in one query, the people in them and each coordinated case's
     coordinators in a second (only with cases), and for coordinated cases the
     people without Telegram in a third."""
+    coordinates_it = Case.id.in_(coordinated_by(person.id))
     rows = (await session.execute(
-        select(Case, Meeting, Case.id.in_(coordinated_by(person.id)).label("coordinating"))
+        select(Case, Meeting, coordinates_it.label("coordinating"))
         .outerjoin(Meeting, Meeting.case_id == Case.id)
-        .where(or_(Case.id.in_(coordinated_by(person.id)),
+        .where(or_(coordinates_it,
                    Case.id.in_(select(Participant.case_id).where(Participant.person_id == person.id))))
         .order_by(Case.id, Meeting.starts_at)
     )).all()
@@ -439,6 +436,6 @@ async def _invite(session: AsyncSession, event: Event, state: State, now: dateti
         coordinator_chat_id=coordinator.chat_id if coordinator else None,
         expires_at=invite.expires_at,
         model_id=case.model_id if case else None,
-        meetings=tuple((await _meetings(session, [case.id]))[case.id]) if case else (),
+        meetings=await _meetings_of(session, case.id) if case else (),
         other_coordinator_chats=await other_coordinator_chats(session, case) if case else (),
     )
