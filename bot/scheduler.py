@@ -5,12 +5,17 @@ It asks the database for what is due, and takes each job by marking it done
 with a conditional UPDATE in the same transaction as the messages it queues:
 if two processes see the same job, only one UPDATE matches, so nobody is
 reminded twice, and a crash before the commit leaves the job for the next look.
+Task reminders, which come in the thousands when many fall on one morning,
+are taken a hundred at a time in one transaction; on PostgreSQL each process
+skips the jobs another has locked, so two processes share the work instead
+of trying the same jobs.
 A job that comes due in the night (the bot was down, say) waits for the morning."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -52,7 +57,7 @@ from bot.planner import (
     TASK_REMIND,
 )
 from bot.purge import purge_in
-from bot.storage.case_coordinators import case_coordinators
+from bot.storage.case_coordinators import case_coordinators, coordinators_of
 from bot.storage.announcing import case_view, invited_ids, invitees, meeting_view
 from bot.storage.preparation import opens_at, previous_meeting, previous_plan
 from bot.storage.sealing import Sealer
@@ -63,6 +68,8 @@ from flows.timing import Timing, polite_time
 
 log = logging.getLogger(__name__)
 BATCH = 20
+TASK_BATCH = 100  # task reminders taken in one transaction
+TASK_JOBS = (TASK_REMIND, TASK_DUE, TASK_OVERDUE)
 UNDELIVERED = ("blocked", "undeliverable", "failed")
 # Shortest sleep when a job is due but not yet ours to take (another process
 # holds it, uncommitted): no busy loop while it finishes.
@@ -136,10 +143,11 @@ class Scheduler:
     async def run_due(self) -> int:
         """Runs the jobs due now; returns how many it ran."""
         now = self.clock()
+        ran = await self._remind_of_tasks(now)
         async with self.sessionmaker() as session:
             due = list(await session.scalars(
-                select(Job.id).where(Job.done_at.is_(None), Job.due_at <= now).order_by(Job.due_at, Job.id).limit(BATCH)))
-        ran = 0
+                select(Job.id).where(Job.done_at.is_(None), Job.due_at <= now, Job.kind.not_in(TASK_JOBS))
+                .order_by(Job.due_at, Job.id).limit(BATCH)))
         for job_id in due:
             async with self.sessionmaker() as session, session.begin():
                 # Still due: a job that planned itself again (the morning,
@@ -160,9 +168,82 @@ class Scheduler:
                 await flush_erased(self.sessionmaker)
         return ran
 
+    async def _remind_of_tasks(self, now: datetime) -> int:
+        """Up to TASK_BATCH due task reminders in one transaction: taken by one
+        UPDATE (on PostgreSQL skipping the jobs another process has locked),
+        their tasks, cases, owners and coordinators read together, their
+        messages queued. Returns how many jobs it took."""
+        async with self.sessionmaker() as session, session.begin():
+            due = (select(Job.id).where(Job.kind.in_(TASK_JOBS), Job.done_at.is_(None), Job.due_at <= now)
+                   .order_by(Job.due_at, Job.id).limit(TASK_BATCH).with_for_update(skip_locked=True))
+            jobs = sorted(await session.scalars(
+                update(Job).where(Job.id.in_(due.scalar_subquery()), Job.done_at.is_(None)).values(done_at=now)
+                .returning(Job), execution_options={"synchronize_session": False}), key=lambda j: (j.due_at, j.id))
+            if not jobs:
+                return 0
+            task_ids = {job.task_id for job in jobs if job.task_id}
+            found = {t.id: t for t in await session.scalars(select(Task).where(Task.id.in_(task_ids)))} if task_ids else {}
+            case_ids = {task.case_id for task in found.values()}
+            cases = {c.id: c for c in await session.scalars(select(Case).where(Case.id.in_(case_ids)))} if case_ids else {}
+            reminding = []
+            for job in jobs:
+                task = found.get(job.task_id)
+                case = cases.get(task.case_id) if task else None
+                if task is None or task.status != "open" or case is None or case.status != "open":
+                    continue
+                polite = polite_time(now, case.timezone, self.timing.quiet_hours)
+                if polite > now:
+                    job.done_at, job.due_at = None, polite  # the night: in the morning instead
+                    continue
+                reminding.append((job, task))
+            sent = await self._queue_task_reminders(session, reminding, now)
+        if sent:
+            self.wake_sender()
+        return len(jobs)
+
+    async def _queue_task_reminders(self, session, reminding: list[tuple[Job, Task]], now: datetime) -> int:
+        """The owners whose part is not done are reminded; for those without
+        Telegram, the coordinators in their place (one message naming them
+        all); an overdue task is told to every coordinator of its case."""
+        if not reminding:
+            return 0
+        unique = list({task.id: task for _job, task in reminding}.values())
+        views = dict(zip((t.id for t in unique), await task_views(session, unique, self.sealer)))
+        ids = list(views)
+        owners: dict[int, list[Person]] = defaultdict(list)
+        for task_id, person in (await session.execute(
+                select(TaskOwner.task_id, Person).join(Person, Person.id == TaskOwner.person_id)
+                .where(TaskOwner.task_id.in_(ids), TaskOwner.done_at.is_(None)).order_by(TaskOwner.id))).all():
+            owners[task_id].append(person)
+        offline: dict[int, list[str]] = defaultdict(list)
+        for task_id, name in (await session.execute(
+                select(OfflineTaskOwner.task_id, OfflineMember.name)
+                .join(OfflineMember, OfflineMember.id == OfflineTaskOwner.member_id)
+                .where(OfflineTaskOwner.task_id.in_(ids), OfflineTaskOwner.done_at.is_(None))
+                .order_by(OfflineTaskOwner.id))).all():
+            offline[task_id].append(name)
+        told = {task.case_id for job, task in reminding if job.kind == TASK_OVERDUE or offline[task.id]}
+        coordinators = await coordinators_of(session, told)
+        sent = 0
+        for job, task in reminding:
+            view = views[task.id]
+            if job.kind == TASK_OVERDUE:
+                for coordinator in coordinators[task.case_id]:
+                    self._enqueue(session, tasks.overdue_notice(view, coordinator.chat_id), coordinator, now)
+                    sent += 1
+                continue
+            for owner in owners[task.id]:
+                self._enqueue(session, tasks.reminder(view, owner.chat_id, today=job.kind == TASK_DUE), owner, now)
+                sent += 1
+            if offline[task.id]:
+                for coordinator in coordinators[task.case_id]:
+                    message = tasks.reminder_for_offline(view, offline[task.id], coordinator.chat_id,
+                                                         today=job.kind == TASK_DUE)
+                    self._enqueue(session, message, coordinator, now)
+                    sent += 1
+        return sent
+
     async def _run(self, session, job: Job, now: datetime) -> int:
-        if job.kind in (TASK_REMIND, TASK_DUE, TASK_OVERDUE):
-            return await self._task_reminder(session, job, now)
         if job.kind == BROADCAST_REPORT:
             return await self._broadcast_report(session, job, now)
         if job.kind == PURGE:
@@ -232,37 +313,6 @@ class Scheduler:
         language = resolve_locale(person.language, person.telegram_language, self.default_locale)
         for row in outbox_rows(message, person.chat_id, language, 0, now, sealer=self.sealer):
             session.add(row)
-
-    async def _task_reminder(self, session, job: Job, now: datetime) -> int:
-        task = await session.get(Task, job.task_id) if job.task_id else None
-        case = await session.get(Case, task.case_id) if task else None
-        if task is None or task.status != "open" or case.status != "open":
-            return 0
-        polite = polite_time(now, case.timezone, self.timing.quiet_hours)
-        if polite > now:
-            job.done_at, job.due_at = None, polite  # the night: in the morning instead
-            return 0
-        (view,) = await task_views(session, [task], self.sealer)
-        if job.kind == TASK_OVERDUE:
-            coordinators = await case_coordinators(session, case)  # every coordinator of the case is told
-            for coordinator in coordinators:
-                self._enqueue(session, tasks.overdue_notice(view, coordinator.chat_id), coordinator, now)
-            return len(coordinators)
-        # Only the owners whose part is not done yet.
-        owners = list(await session.scalars(
-            select(Person).join(TaskOwner, TaskOwner.person_id == Person.id)
-            .where(TaskOwner.task_id == task.id, TaskOwner.done_at.is_(None))))
-        for owner in owners:
-            self._enqueue(session, tasks.reminder(view, owner.chat_id, today=job.kind == TASK_DUE), owner, now)
-        # Those without Telegram: the coordinator is reminded in their place, one message naming them all.
-        offline = list(await session.scalars(
-            select(OfflineMember.name).join(OfflineTaskOwner, OfflineTaskOwner.member_id == OfflineMember.id)
-            .where(OfflineTaskOwner.task_id == task.id, OfflineTaskOwner.done_at.is_(None)).order_by(OfflineTaskOwner.id)))
-        coordinators = await case_coordinators(session, case) if offline else []
-        for coordinator in coordinators:
-            message = tasks.reminder_for_offline(view, offline, coordinator.chat_id, today=job.kind == TASK_DUE)
-            self._enqueue(session, message, coordinator, now)
-        return len(owners) + len(coordinators)
 
     async def _meeting_reminder(self, session, job: Job, meeting, case, model, now: datetime) -> int:
         """Those invited to an announced meeting, except who said they cannot

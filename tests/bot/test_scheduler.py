@@ -4,20 +4,24 @@ with two workers (two processes) looking at the same time."""
 import asyncio
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.db.models import (
     Case,
     Job,
     Meeting,
+    OfflineMember,
+    OfflineTaskOwner,
     OutboxMessage,
     Participant,
     Person,
     Preparation,
+    Task,
+    TaskOwner,
 )
 from bot.i18n import render
-from bot.planner import FORGET_TRACES, PREP_REMIND, TRACES_SWEEP, Alarm, Planner
-from bot.scheduler import Scheduler
+from bot.planner import FORGET_TRACES, PREP_REMIND, TASK_OVERDUE, TASK_REMIND, TRACES_SWEEP, Alarm, Planner
+from bot.scheduler import TASK_BATCH, Scheduler
 from flows.meeting_models import builtin_models
 from flows.text import _
 from flows.timing import Timing
@@ -129,3 +133,83 @@ async def test_a_rolled_back_plan_wakes_nobody(sessionmaker):
             planner.sweep_traces(session, NOW + timedelta(hours=1))
             planner.sweep_traces(session, NOW)
     assert woken == [NOW + TRACES_SWEEP]  # once, after the commit, with the earliest job
+
+
+async def _tasks_due(sessionmaker, count: int) -> dict[str, int]:
+    """`count` open tasks, one owner each among 25 people, each with a reminder
+    due; beside them a done task, an owner whose part is done, a task of a
+    member without Telegram and an overdue one. Returns the chats to expect."""
+    async with sessionmaker() as session, session.begin():
+        lead = Person(telegram_user_id=1, chat_id=1, name="Cia", is_coordinator=True, created_at=NOW)
+        people = [Person(telegram_user_id=100 + n, chat_id=100 + n, name=f"P{n}", language="sv", created_at=NOW)
+                  for n in range(25)]
+        session.add_all([lead, *people])
+        await session.flush()
+        case = Case(pseudonym="Family A", coordinator_id=lead.id, model_id="sip", timezone="Europe/Stockholm", created_at=NOW)
+        session.add(case)
+        await session.flush()
+        member = OfflineMember(case_id=case.id, name="Morfar", role="network", created_at=NOW)
+        session.add(member)
+
+        def task(n: int, **fields) -> Task:
+            made = Task(case_id=case.id, ref=f"t{n}", what=f"Uppgift {n}", due_at=NOW + timedelta(days=2),
+                        created_at=NOW, **fields)
+            session.add(made)
+            return made
+
+        tasks = [task(n) for n in range(count)]
+        done, finished_part, offline, overdue = task(count, status="done"), task(count + 1), task(count + 2), task(count + 3)
+        await session.flush()
+        for n, made in enumerate(tasks):
+            session.add(TaskOwner(task_id=made.id, person_id=people[n % 25].id))
+        session.add_all([TaskOwner(task_id=done.id, person_id=people[0].id),
+                         TaskOwner(task_id=finished_part.id, person_id=people[1].id, done_at=NOW),
+                         OfflineTaskOwner(task_id=offline.id, member_id=member.id),
+                         TaskOwner(task_id=overdue.id, person_id=people[2].id)])
+        for made in (*tasks, done, finished_part, offline):
+            session.add(Job(kind=TASK_REMIND, task_id=made.id, due_at=NOW - timedelta(minutes=1)))
+        session.add(Job(kind=TASK_OVERDUE, task_id=overdue.id, due_at=NOW - timedelta(minutes=1)))
+    return {"owners": count, "coordinator": 2}  # the offline member's reminder and the overdue notice
+
+
+async def test_task_reminders_are_taken_in_batches_and_two_workers_remind_each_owner_once(sessionmaker):
+    expected = await _tasks_due(sessionmaker, count=2 * TASK_BATCH + 50)
+    engine = sessionmaker.kw["bind"].sync_engine
+    statements = []
+
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    first, second = _worker(sessionmaker), _worker(sessionmaker)
+    try:
+        while sum(await asyncio.gather(first.run_due(), second.run_due())):
+            pass
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    async with sessionmaker() as session:
+        rows = list(await session.scalars(select(OutboxMessage)))
+        open_jobs = await session.scalar(select(func.count()).select_from(Job).where(Job.done_at.is_(None)))
+    texts = [r.payload["text"] for r in rows]
+    owners = [t for r, t in zip(rows, texts) if r.chat_id != 1]
+    assert open_jobs == 0
+    assert len(owners) == expected["owners"] and len(set(owners)) == len(owners)  # each task's reminder once
+    assert any("Uppgift 249" in t for t in texts) and not any("Uppgift 250" in t or "Uppgift 251" in t for t in texts)  # done, or this owner's part done
+    told = [t for r, t in zip(rows, texts) if r.chat_id == 1]
+    assert len(told) == expected["coordinator"] and any("Morfar" in t for t in told)
+    # A batch is taken and read together: beside the messages it writes, a few
+    # statements per hundred reminders (one by one it took about 17 each).
+    reading = [s for s in statements if not s.lstrip().upper().startswith("INSERT INTO OUTBOX")]
+    assert len(reading) < len(rows) / 5
+
+
+async def test_a_task_reminder_due_in_the_night_waits_for_the_morning(sessionmaker):
+    await _tasks_due(sessionmaker, count=3)
+    night = datetime(2026, 12, 2, 23, 30, tzinfo=timezone.utc)  # 00:30 in Stockholm
+    worker = Scheduler(sessionmaker, models=builtin_models(), timing=Timing(quiet_hours=(21, 8)), default_locale="en",
+                       interval=0.1, clock=lambda: night)
+    assert await worker.run_due() == 7  # taken, and put back for the morning
+    async with sessionmaker() as session:
+        sent = await session.scalar(select(func.count()).select_from(OutboxMessage))
+        waiting = set(await session.scalars(select(Job.due_at).where(Job.done_at.is_(None))))
+    assert sent == 0 and waiting == {datetime(2026, 12, 3, 7, 0, tzinfo=timezone.utc)}  # 08:00 in Stockholm
