@@ -16,7 +16,7 @@ from flows.offline import attendee_id
 
 async def task_views(session: AsyncSession, tasks: list[Task], sealer: Sealer) -> tuple[TaskView, ...]:
     """The tasks as the flows see them, in the order given. Read together, in
-    five statements however many there are: the scheduler reminds of a
+    six statements however many there are: the scheduler reminds of a
     hundred at a time, a plan lists all of a meeting's."""
     if not tasks:
         return ()
