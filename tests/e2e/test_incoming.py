@@ -201,7 +201,9 @@ async def test_a_person_who_edits_a_message_is_told_once_how_to_change_an_answer
 
 async def test_someone_unknown_who_edits_is_told_in_their_language_and_nothing_is_kept(emulator, bot):
     bo = emulator.user(3, "Bo", language_code="sv")
+    before = len(bo.messages)
     command = await bo.send_command("help")
+    await bo.wait_for(after=before, timeout=10)  # the help itself, before the edit (a late one is no answer to it)
     await bo.wait_until_answered(timeout=10)
     swedish = render(EDITS_ARE_NOT_READ, "sv")
     assert swedish != render(EDITS_ARE_NOT_READ, "en")
