@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -23,8 +22,6 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.db.models import (
-    OfflineMember,
-    OfflineTaskOwner,
     Answer,
     Broadcast,
     Case,
@@ -35,7 +32,6 @@ from bot.db.models import (
     Person,
     Preparation,
     Task,
-    TaskOwner,
 )
 from bot.db.engine import flush_erased
 from bot.delivery.render import outbox_rows
@@ -64,6 +60,7 @@ from bot.storage.sealing import Sealer
 from bot.storage.tasks import task_views
 from flows import delivery_report, goal_progress, invitations, preparing, running, tasks
 from flows.context import PrepView
+from flows.offline import member_id
 from flows.timing import Timing, polite_time
 
 log = logging.getLogger(__name__)
@@ -209,19 +206,13 @@ class Scheduler:
             return 0
         unique = list({task.id: task for _job, task in reminding}.values())
         views = dict(zip((t.id for t in unique), await task_views(session, unique, self.sealer)))
-        ids = list(views)
-        owners: dict[int, list[Person]] = defaultdict(list)
-        for task_id, person in (await session.execute(
-                select(TaskOwner.task_id, Person).join(Person, Person.id == TaskOwner.person_id)
-                .where(TaskOwner.task_id.in_(ids), TaskOwner.done_at.is_(None)).order_by(TaskOwner.id))).all():
-            owners[task_id].append(person)
-        offline: dict[int, list[str]] = defaultdict(list)
-        for task_id, name in (await session.execute(
-                select(OfflineTaskOwner.task_id, OfflineMember.name)
-                .join(OfflineMember, OfflineMember.id == OfflineTaskOwner.member_id)
-                .where(OfflineTaskOwner.task_id.in_(ids), OfflineTaskOwner.done_at.is_(None))
-                .order_by(OfflineTaskOwner.id))).all():
-            offline[task_id].append(name)
+        # Whose part is open, from the views; their rows for the language each is written in.
+        open_ids = {owner for view in views.values() for owner, _name in view.not_done() if member_id(owner) is None}
+        people = {p.id: p for p in await session.scalars(select(Person).where(Person.id.in_(open_ids)))} if open_ids else {}
+        owners = {task_id: [people[owner] for owner, _name in view.not_done() if owner in people]
+                  for task_id, view in views.items()}
+        offline = {task_id: [name for owner, name in view.not_done() if member_id(owner) is not None]
+                   for task_id, view in views.items()}
         told = {task.case_id for job, task in reminding if job.kind == TASK_OVERDUE or offline[task.id]}
         coordinators = await coordinators_of(session, told)
         sent = 0
