@@ -34,9 +34,11 @@ from bot.ops.webhook import start_webhook
 from bot.planner import Alarm, Planner, plan_purge
 from bot.scheduler import Scheduler
 from bot.storage.sealing import Sealer
+from bot.telegram_http import AiohttpRequest
 from flows.context import Config
 from flows.meeting_models import load_models
 from flows.outcome import reply
+from bot.telegram_http import AiohttpRequest
 from flows.text import _
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ def build_application(settings: Settings) -> Application:
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .updater(None)  # our own poller stores updates before acknowledging them
+        .request(AiohttpRequest(256))
+        .get_updates_request(AiohttpRequest(1))
         .build()
     )
     # Only private chats reach these (bot.inbox ignores every other chat);
