@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import exists, literal, or_, select, union_all
+from sqlalchemy import bindparam, exists, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.render import RENDERING
@@ -305,24 +305,29 @@ def _overview_case(event: Event, state: State, cases: tuple[CaseView, ...]) -> C
     return next((c for c in cases if c.id == case_id), None)
 
 
+# The statements read for every update are built once, with bound
+# parameters: building one (SQLAlchemy's Python objects) cost more than
+# running it from the statement cache (bench_updates profile).
+_REPLY_WAITING = exists().where(
+    OutboxMessage.chat_id == bindparam("chat_id"), OutboxMessage.status.in_(("pending", RENDERING)),
+    OutboxMessage.priority == REPLY).label("reply_waiting")
+_PERSON_AND_CONVERSATION = select(Person, Conversation, _REPLY_WAITING) \
+    .outerjoin(Conversation, Conversation.chat_id == bindparam("chat_id")) \
+    .where(Person.telegram_user_id == bindparam("user_id"))
+_CONVERSATION_ONLY = select(_REPLY_WAITING, Conversation) \
+    .outerjoin_from(select(literal(1).label("one")).subquery(), Conversation,
+                    Conversation.chat_id == bindparam("chat_id"))
+
+
 async def _person_and_conversation(session: AsyncSession, user_id: int, chat_id: int):
     """The person who wrote, their chat's conversation, and whether a reply
     to the chat still waits in the outbox (bot.engine: then new replies
     queue behind it), in one query; a second only for someone who is not a
     person."""
-    reply_waiting = exists().where(OutboxMessage.chat_id == chat_id, OutboxMessage.status.in_(("pending", RENDERING)),
-                                   OutboxMessage.priority == REPLY)
-    found = (await session.execute(
-        select(Person, Conversation, reply_waiting.label("reply_waiting"))
-        .outerjoin(Conversation, Conversation.chat_id == chat_id)
-        .where(Person.telegram_user_id == user_id)
-    )).first()
+    found = (await session.execute(_PERSON_AND_CONVERSATION, {"chat_id": chat_id, "user_id": user_id})).first()
     if found is not None:
         return found.Person, found.Conversation, found.reply_waiting
-    found = (await session.execute(
-        select(reply_waiting.label("reply_waiting"), Conversation)
-        .outerjoin_from(select(literal(1).label("one")).subquery(), Conversation, Conversation.chat_id == chat_id)
-    )).first()
+    found = (await session.execute(_CONVERSATION_ONLY, {"chat_id": chat_id})).first()
     return None, found.Conversation, found.reply_waiting
 
 
@@ -334,20 +339,41 @@ async def _meetings_of(session: AsyncSession, case_id: int) -> tuple[MeetingView
 COORDINATES = "coordinates"  # not a participant's role: a row of case_coordinators among the people
 
 
+_CASES_AND_MEETINGS = select(Case, Meeting, Case.id.in_(coordinated_by(bindparam("person_id"))).label("coordinating")) \
+    .outerjoin(Meeting, Meeting.case_id == Case.id) \
+    .where(or_(Case.id.in_(coordinated_by(bindparam("person_id"))),
+               Case.id.in_(select(Participant.case_id).where(Participant.person_id == bindparam("person_id"))))) \
+    .order_by(Case.id, Meeting.starts_at)
+# The people in the cases (the reader's own rows, and everyone in the cases
+# they coordinate) and, for the cases they coordinate, their coordinators
+# with rights now (role COORDINATES), in one statement.
+_IN_CASES = select(Participant.case_id, Participant.person_id, Participant.role, Person.name, Person.chat_id,
+                   Participant.id.label("position")) \
+    .join(Person, Person.id == Participant.person_id) \
+    .where(Participant.case_id.in_(bindparam("case_ids", expanding=True)),
+           or_(Participant.person_id == bindparam("person_id"),
+               Participant.case_id.in_(bindparam("coordinated_ids", expanding=True))))
+_PEOPLE_OF_CASES = _IN_CASES.order_by(Participant.case_id, Participant.id)
+_PEOPLE_AND_COORDINATORS_OF_CASES = union_all(
+    _IN_CASES,
+    select(CaseCoordinator.case_id, CaseCoordinator.person_id, literal(COORDINATES), Person.name,
+           Person.chat_id, CaseCoordinator.id)
+    .join(Person, Person.id == CaseCoordinator.person_id)
+    .where(CaseCoordinator.case_id.in_(bindparam("coordinated_ids", expanding=True)),
+           Person.is_coordinator.is_(True)),
+    select(Case.id, Case.coordinator_id, literal(COORDINATES), Person.name, Person.chat_id, literal(0))
+    .join(Person, Person.id == Case.coordinator_id)
+    .where(Case.id.in_(bindparam("coordinated_ids", expanding=True)), Person.is_coordinator.is_(True)),
+).order_by("case_id", "position")
+
+
 async def _cases(session: AsyncSession, person: Person) -> tuple[tuple[Membership, ...], tuple[CaseView, ...]]:
     """The cases a person is in (memberships) and, for a coordinator, the
     cases they coordinate (alone or beside others): the cases with their
     meetings in one query, the people in them and each coordinated case's
     coordinators in a second (only with cases), and for coordinated cases the
     people without Telegram in a third."""
-    coordinates_it = Case.id.in_(coordinated_by(person.id))
-    rows = (await session.execute(
-        select(Case, Meeting, coordinates_it.label("coordinating"))
-        .outerjoin(Meeting, Meeting.case_id == Case.id)
-        .where(or_(coordinates_it,
-                   Case.id.in_(select(Participant.case_id).where(Participant.person_id == person.id))))
-        .order_by(Case.id, Meeting.starts_at)
-    )).all()
+    rows = (await session.execute(_CASES_AND_MEETINGS, {"person_id": person.id})).all()
     cases: dict[int, Case] = {}
     meetings: dict[int, list[MeetingView]] = {}
     coordinates: set[int] = set()
@@ -362,23 +388,9 @@ async def _cases(session: AsyncSession, person: Person) -> tuple[tuple[Membershi
         return (), ()
     coordinated = [c for c in cases.values() if c.id in coordinates]
     coordinated_ids = [c.id for c in coordinated]
-    # The people in the cases and, for the cases this person coordinates, their
-    # coordinators with rights now (role COORDINATES), in one statement.
-    in_cases = select(Participant.case_id, Participant.person_id, Participant.role, Person.name, Person.chat_id,
-                      Participant.id.label("position")) \
-        .join(Person, Person.id == Participant.person_id) \
-        .where(Participant.case_id.in_(list(cases)),
-               or_(Participant.person_id == person.id, Participant.case_id.in_(coordinated_ids)))
-    coordinating = select(CaseCoordinator.case_id, CaseCoordinator.person_id, literal(COORDINATES), Person.name,
-                          Person.chat_id, CaseCoordinator.id) \
-        .join(Person, Person.id == CaseCoordinator.person_id) \
-        .where(CaseCoordinator.case_id.in_(coordinated_ids), Person.is_coordinator.is_(True))
-    leading = select(Case.id, Case.coordinator_id, literal(COORDINATES), Person.name, Person.chat_id, literal(0)) \
-        .join(Person, Person.id == Case.coordinator_id) \
-        .where(Case.id.in_(coordinated_ids), Person.is_coordinator.is_(True))
     people = (await session.execute(
-        union_all(in_cases, coordinating, leading).order_by("case_id", "position"))).all() if coordinated_ids else \
-        (await session.execute(in_cases.order_by(Participant.case_id, Participant.id))).all()
+        _PEOPLE_AND_COORDINATORS_OF_CASES if coordinated_ids else _PEOPLE_OF_CASES,
+        {"person_id": person.id, "case_ids": list(cases), "coordinated_ids": coordinated_ids})).all()
     memberships = tuple(
         Membership(p.case_id, cases[p.case_id].pseudonym, p.role, cases[p.case_id].status, cases[p.case_id].timezone,
                    tuple(meetings[p.case_id]))
