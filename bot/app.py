@@ -44,16 +44,22 @@ from flows.text import _
 log = logging.getLogger(__name__)
 
 
-def build_application(settings: Settings) -> Application:
+def telegram_requests() -> tuple[AiohttpRequest, AiohttpRequest]:
+    """The bot's connections to the Bot API: a pool for its calls, one for getUpdates."""
+    return AiohttpRequest(256), AiohttpRequest(1)
+
+
+def build_application(settings: Settings, requests: tuple[AiohttpRequest, AiohttpRequest] | None = None) -> Application:
     token = settings.token.get_secret_value()
+    calls, polling = requests or telegram_requests()
     application = (
         Application.builder()
         .token(token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .updater(None)  # our own poller stores updates before acknowledging them
-        .request(AiohttpRequest(256))
-        .get_updates_request(AiohttpRequest(1))
+        .request(calls)
+        .get_updates_request(polling)
         .build()
     )
     # Only private chats reach these (bot.inbox ignores every other chat);
@@ -81,7 +87,8 @@ class Runtime:
         self.mode = mode or ("webhook" if settings.webhook_url else "poll")
         self.db = make_engine(settings.database_url)
         self.sessionmaker = make_sessionmaker(self.db)
-        self.application = build_application(settings)
+        self.requests = telegram_requests()
+        self.application = build_application(settings, self.requests)
         self.models = load_models(*([settings.models_dir] if settings.models_dir else []))
         use_model_translations(self.models)
         self._engine_options = {k: v for k, v in (("clock", clock), ("token_factory", token_factory)) if v}
@@ -100,7 +107,14 @@ class Runtime:
         self.metrics_server = None  # bot.ops.metrics.MetricsServer, with MEETBOT_METRICS_LISTEN
 
     async def start(self) -> None:
-        await self.application.initialize()
+        try:
+            await self.application.initialize()
+        except BaseException:
+            # python-telegram-bot opens its connections before it asks getMe, and
+            # leaves them open when that fails (a refused token, no network).
+            for request in self.requests:
+                await request.shutdown()
+            raise
         me = self.application.bot.bot  # filled in by initialize() via getMe
         config = Config(
             default_timezone=self.settings.default_timezone,
