@@ -38,7 +38,6 @@ from bot.telegram_http import AiohttpRequest
 from flows.context import Config
 from flows.meeting_models import load_models
 from flows.outcome import reply
-from bot.telegram_http import AiohttpRequest
 from flows.text import _
 
 log = logging.getLogger(__name__)
