@@ -25,6 +25,7 @@ import re
 import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from cryptography.fernet import Fernet
 
@@ -208,7 +209,9 @@ async def _danish_series(emulator, cia):
 
     draft = await series_board()
     await _press(cia, "next:edit:placed_on", draft)
-    placed = (datetime.now(timezone.utc) - timedelta(days=40)).date()
+    # 40 days before the case's own today (Stockholm's, the default zone), not
+    # UTC's: between midnight there and in UTC the two are a day apart.
+    placed = (datetime.now(ZoneInfo(Settings.model_fields["default_timezone"].default)) - timedelta(days=40)).date()
     await _act(cia, cia.send_text(placed.isoformat()))
     await _press(cia, "next:send")
     board = await series_board()
